@@ -1,0 +1,40 @@
+"""Fail when a domain module's line coverage drops below its floor (quality gate)."""
+
+import json
+import sys
+
+FLOOR = 90.0
+DOMAIN_MODULES = [
+    "src/onething/kernel/codes.py",
+    "src/onething/kernel/workdays.py",
+    "src/onething/kernel/jsonlogic.py",
+    "src/onething/kernel/hashchain.py",
+    "src/onething/calendar/service.py",
+    "src/onething/catalog/validation.py",
+    "src/onething/catalog/exchange.py",
+    "src/onething/catalog/planner.py",
+    "src/onething/cases/lifecycle.py",
+    "src/onething/cases/deadlines.py",
+]
+
+
+def main(path: str) -> int:
+    with open(path) as fh:
+        files = json.load(fh)["files"]
+    failed = []
+    for module in DOMAIN_MODULES:
+        entry = files.get(module)
+        if entry is None:
+            print(f"coverage: {module} 未被测量（模块不存在或未被导入）")
+            failed.append(module)
+            continue
+        percent = entry["summary"]["percent_covered"]
+        mark = "ok" if percent >= FLOOR else "低于下限"
+        print(f"coverage: {module} {percent:.1f}% {mark}")
+        if percent < FLOOR:
+            failed.append(module)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,197 @@
+"""People, enterprises, staff roles and API tokens.
+
+- :class:`User` is a real-name natural person (自然人) or a staff member; the ID number is
+  validated (GB 11643) and shown masked to anyone but its owner.
+- :class:`Enterprise` (法人) acts through :class:`EnterpriseAuthorisation` of a person.
+- :class:`StaffRole` scopes a staff member to a region, department or hall.
+- :class:`ApiToken` is a bearer token stored only as its SHA-256 hash, revocable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from onething.directory.models import Department, Hall, Region
+from onething.kernel import codes
+
+
+class User(AbstractUser):
+    real_name = models.CharField("姓名", max_length=50, blank=True)
+    id_number = models.CharField("公民身份号码", max_length=18, blank=True, db_index=True)
+    phone = models.CharField("手机号码", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.real_name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.id_number:
+            reason = codes.validate_id_number(self.id_number)
+            if reason:
+                raise ValidationError({"id_number": f"公民身份号码{reason}"})
+
+    @property
+    def display_name(self) -> str:
+        return self.real_name or self.username
+
+    def roles(self) -> list[StaffRole]:
+        cache = getattr(self, "_roles_cache", None)
+        if cache is None:
+            cache = list(self.staff_roles.select_related("region", "department", "hall"))
+            self._roles_cache = cache
+        return cache
+
+    def has_role(self, role: str) -> bool:
+        return any(r.role == role for r in self.roles())
+
+
+class Enterprise(models.Model):
+    """法人 — identified by its 统一社会信用代码."""
+
+    uscc = models.CharField("统一社会信用代码", max_length=18, primary_key=True)
+    name = models.CharField("名称", max_length=200)
+    region = models.ForeignKey(
+        Region, verbose_name="登记区划", null=True, blank=True, on_delete=models.PROTECT
+    )
+    industry = models.CharField("行业", max_length=100, blank=True)
+    size = models.CharField("规模", max_length=20, blank=True)
+    founded = models.DateField("成立日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "企业（法人）"
+        verbose_name_plural = "企业（法人）"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        reason = codes.validate_uscc(self.uscc)
+        if reason:
+            raise ValidationError({"uscc": f"统一社会信用代码{reason}"})
+
+
+class EnterpriseAuthorisation(models.Model):
+    """A person authorised to act for an enterprise (法定代表人 or 经办人)."""
+
+    ROLES = [("legal_rep", "法定代表人"), ("agent", "授权经办人")]
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="authorisations")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enterprise_authorisations")
+    role = models.CharField("身份", max_length=20, choices=ROLES, default="agent")
+    valid_until = models.DateField("有效期至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "企业授权"
+        verbose_name_plural = "企业授权"
+        unique_together = [("enterprise", "user")]
+
+    def is_valid(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.valid_until is None or self.valid_until >= today
+
+
+class StaffRole(models.Model):
+    """A staff role with its scope. A user may hold several."""
+
+    WINDOW_CLERK = "window_clerk"
+    APPROVER = "approver"
+    DEPARTMENT_ADMIN = "department_admin"
+    SUPERVISOR = "supervisor"
+    PLATFORM_ADMIN = "platform_admin"
+    ROLES = [
+        (WINDOW_CLERK, "综合窗口人员"),
+        (APPROVER, "审批人员"),
+        (DEPARTMENT_ADMIN, "部门管理员"),
+        (SUPERVISOR, "督查人员"),
+        (PLATFORM_ADMIN, "系统管理员"),
+    ]
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField("角色", max_length=30, choices=ROLES)
+    region = models.ForeignKey(
+        Region, verbose_name="区划范围", null=True, blank=True, on_delete=models.PROTECT
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="所属部门", null=True, blank=True, on_delete=models.PROTECT
+    )
+    hall = models.ForeignKey(Hall, verbose_name="所属大厅", null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "工作人员角色"
+        verbose_name_plural = "工作人员角色"
+        unique_together = [("user", "role", "region", "department", "hall")]
+
+    def __str__(self) -> str:
+        scope = self.department or self.hall or self.region or "全省"
+        return f"{self.get_role_display()} · {scope}"
+
+    def clean(self) -> None:
+        needs = {
+            self.WINDOW_CLERK: ("hall", "综合窗口人员须指定所属大厅"),
+            self.APPROVER: ("department", "审批人员须指定所属部门"),
+            self.DEPARTMENT_ADMIN: ("department", "部门管理员须指定所属部门"),
+            self.SUPERVISOR: ("region", "督查人员须指定区划范围"),
+        }
+        if self.role in needs:
+            field, message = needs[self.role]
+            if getattr(self, f"{field}_id") is None:
+                raise ValidationError({field: message})
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """Bearer token for the API. Only the SHA-256 hash is stored; the raw token is shown once."""
+
+    PREFIX = "ot_"
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField("令牌前缀", max_length=12, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+
+    def __str__(self) -> str:
+        return f"{self.hint}… ({self.user})"
+
+    @classmethod
+    def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
+        """Create a token; returns the record and the raw token (never stored)."""
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), hint=raw[:10])
+        return token, raw
+
+    @classmethod
+    def authenticate(cls, raw: str) -> User | None:
+        if not raw or not raw.startswith(cls.PREFIX) or len(raw) > 200:
+            return None
+        token = (
+            cls.objects.select_related("user")
+            .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if token is None:
+            return None
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])

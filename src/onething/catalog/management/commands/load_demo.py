@@ -1,0 +1,22 @@
+"""Load the demo catalog and demo accounts once (``make run`` calls it; safe to repeat)."""
+
+from importlib import resources
+
+from django.core.management.base import BaseCommand
+
+from onething.catalog.exchange import import_document
+
+
+class Command(BaseCommand):
+    help = "载入演示目录（岳阳市）和演示账号；可重复执行"
+
+    def handle(self, **options):
+        import json
+
+        text = resources.files("onething.catalog").joinpath("demo/demo-catalog.json").read_text("utf-8")
+        report = import_document(json.loads(text), reason="载入演示目录")
+        self.stdout.write(f"演示目录：{report.summary()}")
+        from onething.accounts.demo import create_demo_accounts
+
+        for line in create_demo_accounts():
+            self.stdout.write(line)

@@ -1,0 +1,93 @@
+"""The REST API root ``/api/v1/``: one NinjaAPI, the error handlers, and every app's router.
+
+Each app owns its router (``<app>/api/``); this module only mounts them, so the OpenAPI
+document at ``/api/v1/openapi.json`` is the sum of what the apps declare.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from onething.accounts.api import router as accounts_router
+from onething.calendar.api import router as calendar_router
+from onething.cases.api import router as cases_router
+from onething.catalog.api import router as catalog_router
+from onething.core.errors import ApiError
+
+PYDANTIC_MESSAGES = {
+    "missing": "必填",
+    "string_type": "应为字符串",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为布尔值（true/false）",
+    "bool_type": "应为布尔值（true/false）",
+    "date_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_type": "应为日期，格式 YYYY-MM-DD",
+    "dict_type": "应为 JSON 对象",
+    "list_type": "应为数组",
+    "model_type": "应为 JSON 对象",
+    "model_attributes_type": "应为 JSON 对象",
+    "string_too_long": "过长",
+    "string_too_short": "过短",
+    "greater_than_equal": "过小",
+    "less_than_equal": "过大",
+    "greater_than": "过小",
+    "less_than": "过大",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "string_pattern_mismatch": "格式不正确",
+    "json_invalid": "请求体不是合法的 JSON",
+    "extra_forbidden": "不允许的字段",
+}
+
+api = NinjaAPI(
+    title="OneThing 一件事 API",
+    version="1",
+    description="一体化政务服务平台开放接口：事项目录、搜索、一件事规划、工作日历、办件。",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _json_error(request: HttpRequest, error: ApiError) -> HttpResponse:
+    return api.create_response(request, error.body(), status=error.status)
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return _json_error(request, exc)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
+    loc = [part for part in loc if part not in ("payload", "filters")] or loc
+    field = ".".join(loc) or None
+    reason = PYDANTIC_MESSAGES.get(first.get("type", ""), "格式不正确")
+    message = f"字段 {field} {reason}" if field else f"请求{reason}"
+    return _json_error(request, ApiError(422, "validation_error", message, field))
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _json_error(request, ApiError(401, "unauthenticated", "请先登录或提供有效的访问令牌"))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    messages = {403: "无权访问", 404: "未找到", 405: "不支持该请求方法", 429: "请求过于频繁"}
+    return _json_error(
+        request, ApiError(exc.status_code, "http_error", messages.get(exc.status_code, str(exc)))
+    )
+
+
+api.add_router("/catalog", catalog_router)
+api.add_router("/calendar", calendar_router)
+api.add_router("/accounts", accounts_router)
+api.add_router("/applications", cases_router)

@@ -1,0 +1,221 @@
+"""Django settings, configured from the environment.
+
+The embedded default (no environment at all) runs on a SQLite file under ``var/`` with an
+in-process task consumer. Production is selected with ``ONETHING_ENV=production`` and then
+refuses to start with the development secret or with DEBUG on.
+
+Environment variables:
+    ONETHING_ENV            ``development`` (default) or ``production``
+    ONETHING_SECRET_KEY     secret key (required in production)
+    DJANGO_DEBUG            ``1``/``0``; defaults to on in development, off in production
+    DATABASE_URL            e.g. ``postgres://user@127.0.0.1:5432/onething``; default SQLite
+    ONETHING_VAR_DIR        where the SQLite file, uploads and task DB live (default ``./var``)
+    ONETHING_TASKS_URL      ``redis://…`` for Redis-backed huey; default SQLite huey in var/
+    ONETHING_ALLOWED_HOSTS  comma-separated host names
+    ONETHING_PUBLIC_URL     absolute URL used in QR codes (default http://127.0.0.1:8000)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+ENV = os.environ.get("ONETHING_ENV", "development")
+PRODUCTION = ENV == "production"
+_DEV_SECRET = "onething-development-secret-not-for-production"  # noqa: S105 - refused in production
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("ONETHING_VAR_DIR", Path.cwd() / "var")).resolve()
+
+SECRET_KEY = os.environ.get("ONETHING_SECRET_KEY", _DEV_SECRET)
+DEBUG = _flag("DJANGO_DEBUG", not PRODUCTION)
+
+if PRODUCTION:
+    if SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 32:
+        raise ImproperlyConfigured("生产环境必须通过 ONETHING_SECRET_KEY 设置至少32位的密钥")
+    if DEBUG:
+        raise ImproperlyConfigured("生产环境不得开启 DEBUG（DJANGO_DEBUG）")
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ONETHING_ALLOWED_HOSTS", "").split(",") if h.strip()]
+if not ALLOWED_HOSTS and not PRODUCTION:
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+PUBLIC_URL = os.environ.get("ONETHING_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "huey.contrib.djhuey",
+    "onething.directory",
+    "onething.accounts",
+    "onething.calendar",
+    "onething.audit",
+    "onething.notifications",
+    "onething.catalog",
+    "onething.search",
+    "onething.guides",
+    "onething.cases",
+    "onething.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "onething.conf.urls"
+WSGI_APPLICATION = "onething.conf.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "onething.web.context.portal",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'onething.sqlite3'}",
+        conn_max_age=int(os.environ.get("ONETHING_DB_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ONETHING_TEST_DB_NAME") or None}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "uploads"  # never served directly: downloads go through a permission check
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# --- security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _flag("ONETHING_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("ONETHING_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+AXES_FAILURE_LIMIT = int(os.environ.get("ONETHING_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# --- tasks (huey) ---------------------------------------------------------------------------
+_TASKS_URL = os.environ.get("ONETHING_TASKS_URL", "")
+if _TASKS_URL.startswith("redis://"):
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "onething", "url": _TASKS_URL, "immediate": False}
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "onething",
+        "filename": str(VAR_DIR / "tasks.sqlite3"),
+        "immediate": _flag("ONETHING_TASKS_IMMEDIATE", False),
+    }
+
+# --- platform settings ------------------------------------------------------------------------
+ONETHING = {
+    # Yellow when at most this fraction of the limit remains (at least YELLOW_MIN_DAYS days).
+    "YELLOW_FRACTION": float(os.environ.get("ONETHING_YELLOW_FRACTION", "0.3333")),
+    "YELLOW_MIN_DAYS": int(os.environ.get("ONETHING_YELLOW_MIN_DAYS", "1")),
+    "NOTIFICATION_BACKENDS": [b for b in os.environ.get("ONETHING_NOTIFY", "inbox,console").split(",") if b],
+    "UPLOAD_MAX_BYTES": int(os.environ.get("ONETHING_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
+    "SEARCH_BACKEND": os.environ.get("ONETHING_SEARCH_BACKEND", "auto"),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_personal_numbers": {"()": "onething.accounts.masking.MaskPersonalNumbersFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_numbers"]},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("ONETHING_LOG_LEVEL", "WARNING")},
+    "loggers": {"onething": {"level": os.environ.get("ONETHING_LOG_LEVEL", "INFO")}},
+}

@@ -1,0 +1,33 @@
+"""Root URLconf: health, API, admin and the web portal."""
+
+from django.contrib import admin
+from django.db import connection
+from django.http import JsonResponse
+from django.urls import include, path
+from django.views.decorators.http import require_GET
+
+from onething.conf.api import api
+
+
+@require_GET
+def healthz(request):
+    """Liveness and database reachability for load balancers and ``make run``."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": database})
+
+
+admin.site.site_header = "一件事 平台管理"
+admin.site.site_title = "一件事 平台管理"
+admin.site.index_title = "管理首页"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("onething.web.urls")),
+]

@@ -1,0 +1,64 @@
+"""The one error shape of the public API: ``{"error": {"code", "message", "field"}}``.
+
+Handlers raise :class:`ApiError` (or let a validation error surface); the API root turns
+either into a 4xx JSON response with a Chinese message. Every operation declares the error
+statuses it can return with :func:`responses`, so the OpenAPI document tells the truth and
+schemathesis can hold us to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Schema
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """An error the client caused or must know about; becomes a 4xx JSON response."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra: Any):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message, "field": self.field}
+        error.update(self.extra)
+        return {"error": error}
+
+
+def not_found(what: str, field: str | None = None) -> ApiError:
+    return ApiError(404, "not_found", f"未找到{what}", field)
+
+
+def forbidden(message: str = "无权访问该对象") -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
+def invalid(field: str | None, message: str, code: str = "invalid") -> ApiError:
+    return ApiError(400, code, message, field)
+
+
+#: statuses every operation can return: validation of its parameters and body
+COMMON_ERRORS = (400, 422)
+
+
+def responses(ok: Any, *errors: int, status: int = 200) -> dict[int, Any]:
+    """Response declaration for an operation: the success schema plus the error statuses."""
+    out: dict[int, Any] = {status: ok}
+    for code in (*COMMON_ERRORS, *errors):
+        out[code] = ErrorOut
+    return out
