@@ -15,6 +15,8 @@ from onething.calendar.api import router as calendar_router
 from onething.cases.api import router as cases_router
 from onething.catalog.api import router as catalog_router
 from onething.core.errors import ApiError
+from onething.guides.api import router as guides_router
+from onething.search.api import router as search_router
 
 PYDANTIC_MESSAGES = {
     "missing": "必填",
@@ -87,7 +89,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     )
 
 
+api.add_router("/catalog", search_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/catalog", guides_router)
 api.add_router("/calendar", calendar_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/applications", cases_router)

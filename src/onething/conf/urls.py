@@ -29,5 +29,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("search/", include("onething.search.urls")),
+    path("guide/", include("onething.guides.urls")),
+    path("cases/", include("onething.cases.urls")),
     path("", include("onething.web.urls")),
 ]

@@ -1,0 +1,5 @@
+"""Portal pages of the cases app."""
+
+app_name = "cases"
+
+urlpatterns: list = []

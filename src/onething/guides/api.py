@@ -1,0 +1,5 @@
+"""Guide API (``…/guide.pdf``), mounted under ``/api/v1/catalog``."""
+
+from ninja import Router
+
+router = Router(tags=["guides"])

@@ -1,0 +1,5 @@
+"""Portal pages of the guides app."""
+
+app_name = "guides"
+
+urlpatterns: list = []

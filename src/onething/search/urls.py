@@ -1,0 +1,5 @@
+"""Portal pages of the search app."""
+
+app_name = "search"
+
+urlpatterns: list = []
