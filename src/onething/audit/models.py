@@ -1,0 +1,67 @@
+"""Append-only, hash-chained audit log (审计日志).
+
+Every state change of a case (and other sensitive actions) appends one :class:`AuditRecord`
+in the same transaction as the change. Each record carries the hash of the one before it, so
+editing, deleting or reordering rows is detected by :func:`onething.audit.log.verify_chain`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ChainHead(models.Model):
+    """A single row locked while appending, so concurrent writers form one chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_hash = models.CharField(max_length=64)
+    length = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "审计链头"
+        verbose_name_plural = "审计链头"
+
+
+class AuditRecord(models.Model):
+    sequence = models.PositiveBigIntegerField("序号", unique=True)
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField("操作人", max_length=100, blank=True)
+    action = models.CharField("操作", max_length=60, db_index=True)
+    object_type = models.CharField("对象类型", max_length=40)
+    object_id = models.CharField("对象", max_length=64)
+    reason = models.TextField("原因", blank=True)
+    data = models.JSONField("内容", default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
+
+    def content(self) -> dict:
+        """The fields covered by the hash (everything but the hashes themselves)."""
+        return {
+            "sequence": self.sequence,
+            "at": self.at.isoformat(),
+            "actor": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "reason": self.reason,
+            "data": self.data,
+        }

@@ -1,0 +1,18 @@
+"""站内消息: stores the message in the recipient's inbox."""
+
+from onething.notifications.models import Notification
+from onething.notifications.registry import Backend, Message, register
+
+
+@register("inbox")
+class InboxBackend(Backend):
+    label = "站内消息"
+
+    def send(self, message: Message) -> None:
+        Notification.objects.create(
+            recipient_id=message.recipient_id,
+            event=message.event,
+            title=message.title,
+            body=message.body,
+            link=message.link,
+        )
