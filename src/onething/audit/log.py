@@ -6,6 +6,7 @@ it locks the chain head row so concurrent writers append one after the other.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import transaction
@@ -38,7 +39,9 @@ def record(
         object_type=object_type,
         object_id=str(object_id),
         reason=reason or "",
-        data=data or {},
+        # what the JSON column will hand back (tuples become lists, keys strings …), so the
+        # hash computed now is the one a verifier recomputes from the stored row
+        data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
         previous_hash=head.last_hash,
     )
     entry.hash = link_hash(entry.previous_hash, entry.content())

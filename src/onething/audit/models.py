@@ -7,6 +7,8 @@ editing, deleting or reordering rows is detected by :func:`onething.audit.log.ve
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -56,7 +58,8 @@ class AuditRecord(models.Model):
         """The fields covered by the hash (everything but the hashes themselves)."""
         return {
             "sequence": self.sequence,
-            "at": self.at.isoformat(),
+            # UTC whatever zone the caller passed: the database hands it back in UTC
+            "at": self.at.astimezone(dt.UTC).isoformat(),
             "actor": self.actor_id,
             "actor_label": self.actor_label,
             "action": self.action,

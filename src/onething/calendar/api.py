@@ -49,7 +49,8 @@ def add_workdays(request, params: Query[AddWorkdaysIn]):
     try:
         return {"date": get_calendar().add_workdays(params.start, params.days)}
     except YearNotLoaded as exc:
-        raise _not_loaded(exc, "start")
+        # the start year itself, or a later/earlier year the count runs into
+        raise _not_loaded(exc, "start" if exc.year == params.start.year else "days")
 
 
 @router.get("/is-workday", response=responses(WorkdayOut), summary="是否工作日")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 class CalendarYear(models.Model):
@@ -40,6 +41,19 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.workday else '休息'} {self.name}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._touch_year()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._touch_year()
+        return result
+
+    def _touch_year(self) -> None:
+        """Bump the year's ``updated_at``: the calendar cache fingerprint notices the edit."""
+        CalendarYear.objects.filter(year=self.year_id).update(updated_at=timezone.now())
 
     def clean(self) -> None:
         if self.date and self.year_id and self.date.year != self.year_id:

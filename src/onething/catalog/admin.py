@@ -153,6 +153,25 @@ class BundleAdmin(PublishingAdmin):
         scope = managed_departments(request.user)
         return qs if scope is None else qs.filter(lead_department_id__in=scope)
 
+    # --- plan preview (planner: catalog/planner.py; answers from ?plan_answers=JSON) ---------
+    readonly_fields = (*PublishingAdmin.readonly_fields, "plan_preview")
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.plan_answers = request.GET.get("plan_answers")
+        return obj
+
+    @admin.display(description="规划与减环节预览（按当前编辑内容）")
+    def plan_preview(self, obj):
+        from django.utils.safestring import mark_safe
+
+        from onething.catalog.api.plan import plan_preview_html
+
+        if not obj or not obj.pk:
+            return "保存后可预览规划"
+        return mark_safe(plan_preview_html(obj.pk, getattr(obj, "plan_answers", None)))  # noqa: S308 - escaped
+
 
 class ReferenceAdmin(admin.ModelAdmin):
     """Reference records take effect on save; each change is recorded as a revision."""
@@ -196,3 +215,6 @@ class RevisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from onething.catalog import admin_audit  # noqa: E402,F401  (registers the conformance-audit page)

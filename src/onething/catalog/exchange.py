@@ -95,10 +95,26 @@ def import_document(document: Any, author=None, reason: str = "导入目录文�
             raw = document.get(list_name) or []
             if kind == "region":  # parents first
                 raw = _parents_first(raw)
-            for record in raw:
-                data = normalize.NORMALIZERS[kind](record)
-                _import_record(kind, data, author, reason, report)
+            batch = [normalize.NORMALIZERS[kind](record) for record in raw]
+            working, published = _current_state(kind, [d[normalize.KEY_OF_KIND[kind]] for d in batch])
+            for data in batch:
+                code = data[normalize.KEY_OF_KIND[kind]]
+                _import_record(kind, data, working.get(code), published.get(code), author, reason, report)
     return report
+
+
+def _current_state(kind: str, codes: list[str], chunk: int = 500) -> tuple[dict, dict]:
+    """Working and published records of ``codes``, read in a few queries (not two per record)."""
+    queryset, to_dict = records.SERIALIZERS[kind]
+    working: dict[str, dict] = {}
+    published: dict[str, dict] = {}
+    for start in range(0, len(codes), chunk):
+        part = codes[start : start + chunk]
+        working.update((obj.pk, to_dict(obj)) for obj in queryset().filter(pk__in=part))
+        published.update(
+            Revision.objects.filter(kind=kind, code__in=part, current=True).values_list("code", "data")
+        )
+    return working, published
 
 
 def _parents_first(regions: list[dict]) -> list[dict]:
@@ -120,12 +136,15 @@ def _parents_first(regions: list[dict]) -> list[dict]:
     return ordered
 
 
-def _import_record(kind: str, data: dict, author, reason: str, report: ImportReport) -> None:
-    code = data[normalize.KEY_OF_KIND[kind]]
-    working = records.working_record(kind, code)
-    published = (
-        Revision.objects.filter(kind=kind, code=code, current=True).values_list("data", flat=True).first()
-    )
+def _import_record(
+    kind: str,
+    data: dict,
+    working: dict | None,
+    published: dict | None,
+    author,
+    reason: str,
+    report: ImportReport,
+) -> None:
     if working == data and published == data:
         report.unchanged[kind] += 1
         return

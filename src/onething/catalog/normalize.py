@@ -34,6 +34,7 @@ KIND_NAMES = {
     "item": "事项",
     "bundle": "一件事",
     "catalog": "文件",
+    "sheet": "工作表",
 }
 
 

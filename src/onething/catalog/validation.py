@@ -36,7 +36,7 @@ class Fault:
     message: str
 
     def __str__(self) -> str:
-        where = f"{KIND_NAMES.get(self.kind, self.kind)} {self.code}"
+        where = " ".join(part for part in (KIND_NAMES.get(self.kind, self.kind), self.code) if part)
         return f"{where} · {self.field}：{self.message}" if self.field else f"{where}：{self.message}"
 
     def as_dict(self) -> dict[str, str]:
@@ -123,17 +123,32 @@ def schema_faults(data: Any) -> list[Fault]:
     faults = []
     for error in _validator().iter_errors(data):
         path = list(error.absolute_path)
-        if error.validator == "required" and isinstance(error.instance, dict):
-            pass
         kind, code, where = _locate(data, path)
-        faults.append(Fault(kind, code, where, _schema_message(error)))
+        named: list[str] = []
+        if isinstance(error.instance, dict):
+            if error.validator == "required":
+                named = [p for p in error.validator_value if p not in error.instance]
+            elif error.validator == "additionalProperties":
+                named = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        if named:
+            # one fault per field, the field itself named in the path (``materials.0.material``)
+            message = "缺少必填字段" if error.validator == "required" else "不允许的字段"
+            for name in named:
+                faults.append(Fault(kind, code, f"{where}.{name}" if where else name, message))
+        else:
+            faults.append(Fault(kind, code, where, _schema_message(error)))
         if len(faults) >= MAX_FAULTS:
             break
     return sorted(set(faults), key=lambda f: (f.kind, f.code, f.field, f.message))
 
 
+def _list(value: Any) -> list:
+    """``value`` when it is a list, else an empty list (the schema reports the wrong type)."""
+    return value if isinstance(value, list) else []
+
+
 def _records(data: dict, list_name: str) -> Iterable[dict]:
-    for record in data.get(list_name) or []:
+    for record in _list(data.get(list_name)):
         if isinstance(record, dict):
             yield record
 
@@ -187,11 +202,17 @@ def semantic_faults(data: dict, known: Known) -> list[Fault]:
     for code, r in file_regions.items():
         regions[code] = r.get("level")
     for code, r in file_regions.items():
-        parent = r.get("parent")
-        reason = codes.validate_region_code(code, r.get("level"), parent if isinstance(parent, str) else None)
-        if reason:
-            add(Fault("region", code, "parent" if "上级" in reason else "code", reason))
-        elif isinstance(parent, str) and parent not in regions:
+        parent = r.get("parent") if isinstance(r.get("parent"), str) else None
+        level = r.get("level") if r.get("level") in codes.REGION_LEVELS else None
+        actual = codes.region_level(code)
+        reason = codes.validate_region_code(code, level, parent)
+        if actual is None:
+            add(Fault("region", code, "code", reason or "区划代码无效"))
+        elif level is not None and level != actual:
+            add(Fault("region", code, "level", reason or "层级不符"))
+        elif reason:
+            add(Fault("region", code, "parent", reason))
+        elif parent is not None and parent not in regions:
             add(Fault("region", code, "parent", f"上级区划 {parent} 不存在"))
 
     def check_region(kind: str, code: str, field_name: str, value: Any) -> None:
@@ -210,8 +231,12 @@ def semantic_faults(data: dict, known: Known) -> list[Fault]:
             add(Fault("department", code, "code", f"统一社会信用代码{reason}"))
         check_region("department", code, "region", d.get("region"))
 
-    materials = set(known.materials) | {m.get("code") for m in _records(data, "materials")}
-    elements = set(known.data_elements) | {e.get("key") for e in _records(data, "data_elements")}
+    materials = set(known.materials) | {
+        m["code"] for m in _records(data, "materials") if isinstance(m.get("code"), str)
+    }
+    elements = set(known.data_elements) | {
+        e["key"] for e in _records(data, "data_elements") if isinstance(e.get("key"), str)
+    }
     for e in _records(data, "data_elements"):
         if e.get("type") == "choice" and not e.get("choices"):
             add(Fault("data_element", str(e.get("key")), "choices", "选项类数据项必须列出选项"))
@@ -237,7 +262,7 @@ def semantic_faults(data: dict, known: Known) -> list[Fault]:
                     f"承诺时限 {promised} 个工作日超过法定时限 {legal} 个工作日",
                 )
             )
-        for n, m in enumerate(i.get("materials") or []):
+        for n, m in enumerate(_list(i.get("materials"))):
             if not isinstance(m, dict):
                 continue
             mat = m.get("material")
@@ -247,10 +272,14 @@ def semantic_faults(data: dict, known: Known) -> list[Fault]:
                 check_condition(m.get("when"))
             except ConditionError as exc:
                 add(Fault("item", code, f"materials.{n}.when", f"条件格式错误：{exc}"))
-        seen_materials = [m.get("material") for m in i.get("materials") or [] if isinstance(m, dict)]
-        if len(seen_materials) != len(set(map(str, seen_materials))):
+        seen_materials = [
+            m["material"]
+            for m in _list(i.get("materials"))
+            if isinstance(m, dict) and isinstance(m.get("material"), str)
+        ]
+        if len(seen_materials) != len(set(seen_materials)):
             add(Fault("item", code, "materials", "同一材料类型列出了多次"))
-        for n, f in enumerate(i.get("form") or []):
+        for n, f in enumerate(_list(i.get("form"))):
             if isinstance(f, dict) and isinstance(f.get("element"), str) and f["element"] not in elements:
                 add(Fault("item", code, f"form.{n}.element", f"数据项 {f['element']} 不存在"))
 
@@ -264,21 +293,22 @@ def semantic_faults(data: dict, known: Known) -> list[Fault]:
             add(Fault("bundle", code, "lead_department", f"牵头部门 {dept} 不存在"))
         check_region("bundle", code, "region", b.get("region"))
         questions: set[str] = set()
-        for n, q in enumerate(b.get("questions") or []):
-            if not isinstance(q, dict):
+        for n, q in enumerate(_list(b.get("questions"))):
+            if not isinstance(q, dict) or not isinstance(q.get("id"), str):
                 continue
-            qid = q.get("id")
+            qid = q["id"]
             if qid in questions:
                 add(Fault("bundle", code, f"questions.{n}.id", f"问题 {qid} 重复"))
             questions.add(qid)
             if q.get("type") == "choice" and not q.get("choices"):
                 add(Fault("bundle", code, f"questions.{n}.choices", f"选择题 {qid} 必须列出选项"))
-        members = [m for m in b.get("members") or [] if isinstance(m, dict)]
-        member_codes = [m.get("item") for m in members if isinstance(m.get("item"), str)]
+        # keep each member's position in the file, so ``members.N`` points at the right one
+        members = [(n, m) for n, m in enumerate(_list(b.get("members"))) if isinstance(m, dict)]
+        member_codes = [m.get("item") for _, m in members if isinstance(m.get("item"), str)]
         if len(member_codes) != len(set(member_codes)):
             add(Fault("bundle", code, "members", "同一事项被列为多个成员"))
         graph: dict[str, list[str]] = {}
-        for n, m in enumerate(members):
+        for n, m in members:
             item_code = m.get("item")
             if not isinstance(item_code, str):
                 continue
@@ -297,7 +327,7 @@ def semantic_faults(data: dict, known: Known) -> list[Fault]:
                     )
             except ConditionError as exc:
                 add(Fault("bundle", code, f"members.{n}.when", f"条件格式错误：{exc}"))
-            after = [a for a in m.get("after") or [] if isinstance(a, str)]
+            after = [a for a in _list(m.get("after")) if isinstance(a, str)]
             for a in after:
                 if a not in member_codes:
                     add(Fault("bundle", code, f"members.{n}.after", f"前置事项 {a} 不是本一件事的成员"))
@@ -306,7 +336,7 @@ def semantic_faults(data: dict, known: Known) -> list[Fault]:
             graph[item_code] = [a for a in after if a in member_codes and a != item_code]
             item_record = items.get(item_code)
             if isinstance(item_record, dict):
-                for k, im in enumerate(item_record.get("materials") or []):
+                for k, im in enumerate(_list(item_record.get("materials"))):
                     if not isinstance(im, dict):
                         continue
                     try:

@@ -111,19 +111,26 @@ class WorkdayCalendar:
     def workdays_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in (start, end]: how many working days have passed since ``start``.
 
-        Negative when ``end`` is before ``start``. ``workdays_between(s, add_workdays(s, n)) == n``.
+        When ``end`` is before ``start`` the result is minus the working days in [end, start),
+        which makes it the inverse of :meth:`add_workdays` in both directions:
+        ``workdays_between(s, add_workdays(s, n)) == n`` for every ``n``.
         """
         if end < start:
-            return -self.workdays_between(end, start)
-        self._require(start)
-        self._require(end)
+            return -self._count(end, start, closed_left=True)
+        return self._count(start, end, closed_left=False)
+
+    def _count(self, low: dt.date, high: dt.date, closed_left: bool) -> int:
+        """Working days in (low, high], or in [low, high) when ``closed_left``."""
+        self._require(low)
+        self._require(high)
+        cut = bisect.bisect_left if closed_left else bisect.bisect_right
         total = 0
-        for year in range(start.year, end.year + 1):
+        for year in range(low.year, high.year + 1):
             if year not in self.years:
                 raise YearNotLoaded(year)
             ordinals = self._workdays[year]
-            lo = bisect.bisect_right(ordinals, start.toordinal()) if year == start.year else 0
-            hi = bisect.bisect_right(ordinals, end.toordinal()) if year == end.year else len(ordinals)
+            lo = cut(ordinals, low.toordinal()) if year == low.year else 0
+            hi = cut(ordinals, high.toordinal()) if year == high.year else len(ordinals)
             total += hi - lo
         return total
 

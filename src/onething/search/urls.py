@@ -1,5 +1,12 @@
-"""Portal pages of the search app."""
+"""Portal pages of the search app (mounted at ``/search/``)."""
+
+from django.urls import path
+
+from onething.search import views
 
 app_name = "search"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.results, name="results"),
+    path("browse", views.browse, name="browse"),
+]

@@ -1,7 +1,46 @@
-"""Template context shared by every portal page."""
+"""Template context shared by every portal page: site name and the main navigation."""
 
 from django.conf import settings
 
 
+def _is_staff_member(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff:
+        return True
+    roles = getattr(user, "roles", None)
+    return bool(roles()) if callable(roles) else False
+
+
+def _nav(request) -> list[dict]:
+    user = getattr(request, "user", None)
+    entries = [
+        ("/", "首页", ("/",)),
+        ("/bundles/", "一件事", ("/bundles/",)),
+        ("/departments/", "办事指南", ("/departments/", "/items/", "/regions/", "/guide/", "/search/")),
+    ]
+    if getattr(user, "is_authenticated", False):
+        entries.append(("/cases/", "我的办件", ("/cases/",)))
+        if _is_staff_member(user):
+            entries.append(("/cases/desk/", "工作台", ("/cases/desk/",)))
+    path = getattr(request, "path", "")
+    current = None
+    # the longest matching prefix wins ("/" only matches the home page itself)
+    for href, _label, prefixes in entries:
+        for prefix in prefixes:
+            matches = path == "/" if prefix == "/" else path.startswith(prefix)
+            if matches and (current is None or len(prefix) > current[1]):
+                current = (href, len(prefix))
+    return [
+        {"href": href, "label": label, "current": current is not None and current[0] == href}
+        for href, label, _ in entries
+    ]
+
+
 def portal(request):
-    return {"PUBLIC_URL": settings.PUBLIC_URL, "SITE_NAME": "一件事 · 一次办"}
+    return {
+        "PUBLIC_URL": settings.PUBLIC_URL,
+        "SITE_NAME": "一件事 · 一次办",
+        "SITE_OWNER": "岳阳市一体化政务服务平台",
+        "NAV": _nav(request),
+    }

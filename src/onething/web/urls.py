@@ -11,4 +11,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("bundles/", views.bundle_list, name="bundles"),
+    path("bundles/<str:code>/", views.bundle_detail, name="bundle"),
+    path("items/<str:code>/", views.item_detail, name="item"),
+    path("departments/", views.department_list, name="departments"),
+    path("departments/<str:code>/", views.department_detail, name="department"),
+    path("regions/<str:code>/", views.region_detail, name="region"),
 ]

@@ -1,7 +1,207 @@
-"""Portal views: thin — they call app functions and render templates."""
+"""Portal views: thin — they call app functions and render templates.
+
+Citizen pages read only the *published* catalog (``onething.catalog.views`` and
+``onething.catalog.publishing``); anything unknown or unpublished is a friendly 404.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
 
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from onething.catalog.publishing import current_many
+from onething.catalog.views import item_view, published_bundle, published_item
+from onething.directory.models import Department, Region
+from onething.web import presenters
+
+FEATURED_DEPARTMENTS = 8
 
 
+def not_found(request, message: str = "您访问的页面不存在，或该事项尚未发布、已调整。"):
+    return render(request, "404.html", {"message": message}, status=404)
+
+
+def _department_names(codes) -> dict[str, str]:
+    return dict(Department.objects.filter(pk__in=list(codes)).values_list("pk", "name"))
+
+
+def _bundle_cards(bundles: list[dict]) -> list[dict]:
+    names = _department_names({b["lead_department"] for b in bundles})
+    return [
+        {
+            "code": b["code"],
+            "name": b["name"],
+            "description": b.get("description", ""),
+            "audience": b.get("audience", "both"),
+            "audience_name": presenters.AUDIENCE_NAMES.get(b.get("audience", "both"), ""),
+            "members": len(b.get("members", [])),
+            "lead_department": names.get(b["lead_department"], ""),
+            "promised_limit": b.get("promised_limit"),
+        }
+        for b in sorted(bundles, key=lambda b: b["code"])
+    ]
+
+
+@require_safe
 def home(request):
-    return render(request, "web/home.html", {})
+    items = current_many("item")
+    bundles = _bundle_cards(list(current_many("bundle").values()))
+    counts = Counter(i["department"] for i in items.values())
+    top = [code for code, _ in counts.most_common(FEATURED_DEPARTMENTS)]
+    names = _department_names(top)
+    departments = [{"code": c, "name": names.get(c, c), "items": counts[c]} for c in top if c in names]
+    context = {
+        "person_themes": [(t, presenters.THEME_MARKS[t]) for t in presenters.PERSON_THEMES],
+        "enterprise_themes": [(t, presenters.THEME_MARKS[t]) for t in presenters.ENTERPRISE_THEMES],
+        "bundles": bundles,
+        "departments": departments,
+        "hot": ["生孩子", "开饭店", "退休", "公司注销", "社保卡", "公积金提取"],
+        "item_count": len(items),
+    }
+    return render(request, "web/home.html", context)
+
+
+@require_safe
+def bundle_list(request):
+    bundles = _bundle_cards(list(current_many("bundle").values()))
+    groups = [
+        ("个人一件事", [b for b in bundles if b["audience"] != "enterprise"]),
+        ("企业（法人）一件事", [b for b in bundles if b["audience"] == "enterprise"]),
+    ]
+    return render(request, "web/bundle_list.html", {"groups": [g for g in groups if g[1]]})
+
+
+@require_safe
+def item_detail(request, code: str):
+    item = published_item(code)
+    if item is None:
+        return not_found(request, f"未找到已发布的事项“{code}”。它可能尚未发布，或编码有误。")
+    bundles = [b for b in current_many("bundle").values() if any(m["item"] == code for m in b["members"])]
+    questions: dict = {}
+    for bundle in bundles:
+        questions.update(presenters.question_index(bundle.get("questions")))
+    materials = [{**m, "remarks": presenters.material_remarks(m, questions)} for m in item["materials"]]
+    context = {
+        "item": item,
+        "materials": materials,
+        "bundles": sorted(bundles, key=lambda b: b["code"]),
+        "audience_name": presenters.AUDIENCE_NAMES.get(item.get("audience"), ""),
+        "level_name": presenters.LEVEL_NAMES.get(item.get("level") or "", ""),
+        "promised_text": presenters.limit_text(item["promised_limit"]),
+        "legal_text": presenters.legal_limit_text(item["legal_limit"]),
+        "fee_text": presenters.fee_text(item.get("fee")),
+        "result_type": presenters.RESULT_TYPES.get((item.get("result") or {}).get("type", ""), ""),
+        "exempt_count": sum(1 for m in item["materials"] if m["exempt"]),
+    }
+    return render(request, "web/item.html", context)
+
+
+@require_safe
+def bundle_detail(request, code: str):
+    bundle = published_bundle(code)
+    if bundle is None:
+        return not_found(request, f"未找到已发布的“一件事”“{code}”。它可能尚未发布，或编码有误。")
+    raw_items = current_many("item", [m["item"] for m in bundle["members"]])
+    materials = current_many("material", {m["material"] for i in raw_items.values() for m in i["materials"]})
+    items = {c: item_view(data, materials=materials, elements={}) for c, data in raw_items.items()}
+    questions = presenters.question_index(bundle["questions"])
+    names = {m["item"]: m["name"] for m in bundle["members"]}
+    conditional = {m["item"] for m in bundle["members"] if m.get("when")}
+    members = [
+        {
+            **m,
+            "when_text": presenters.describe_condition(m.get("when"), questions),
+            "after_text": presenters.describe_after(m.get("after"), names, conditional),
+            "limit_text": presenters.limit_text(m.get("promised_limit")),
+            "online_name": items.get(m["item"], {}).get("online_name", ""),
+            "visits": items.get(m["item"], {}).get("visits"),
+        }
+        for m in bundle["members"]
+    ]
+    longest = presenters.longest_path_days(bundle["members"])
+    limit = bundle["promised_limit"] if bundle.get("promised_limit") is not None else longest
+    context = {
+        "bundle": bundle,
+        "members": members,
+        "stages": presenters.stages(members),
+        "materials": presenters.material_overview(bundle["members"], items),
+        "limit": limit,
+        "limit_text": presenters.limit_text(limit),
+        "limit_promised": bundle.get("promised_limit") is not None,
+        "reduction": presenters.reduction_all_members(bundle["members"], items, limit),
+        "audience_name": presenters.AUDIENCE_NAMES.get(bundle.get("audience"), ""),
+        "questions": [
+            {
+                **q,
+                "options": ["是", "否"] if q.get("type") == "boolean" else list(q.get("choices") or []),
+            }
+            for q in bundle["questions"]
+        ],
+    }
+    return render(request, "web/bundle.html", context)
+
+
+@require_safe
+def department_list(request):
+    counts = Counter(i["department"] for i in current_many("item").values())
+    regions: dict[str, dict] = {}
+    for department in Department.objects.select_related("region").order_by("region__code", "name"):
+        group = regions.setdefault(department.region_id, {"region": department.region, "departments": []})
+        group["departments"].append({"department": department, "items": counts.get(department.code, 0)})
+    return render(request, "web/department_list.html", {"regions": list(regions.values())})
+
+
+def _item_rows(items) -> list[dict]:
+    return [
+        {
+            "code": i["code"],
+            "name": i["name"],
+            "promised_text": "即办件" if i["promised_limit"] == 0 else f"承诺 {i['promised_limit']} 个工作日",
+            "online": i.get("online"),
+            "visits": i.get("visits", 1),
+            "cross_province": bool(i.get("cross_province")),
+            "department": i["department"],
+        }
+        for i in sorted(items, key=lambda i: (i["name"], i["code"]))
+    ]
+
+
+@require_safe
+def department_detail(request, code: str):
+    department = Department.objects.select_related("region").filter(pk=code).first()
+    if department is None:
+        return not_found(request, f"未找到部门“{code}”。")
+    items = [i for i in current_many("item").values() if i["department"] == code]
+    bundles = [b for b in current_many("bundle").values() if b["lead_department"] == code]
+    context = {
+        "department": department,
+        "items": _item_rows(items),
+        "bundles": _bundle_cards(bundles),
+    }
+    return render(request, "web/department.html", context)
+
+
+@require_safe
+def region_detail(request, code: str):
+    region = Region.objects.select_related("parent").filter(pk=code).first()
+    if region is None:
+        return not_found(request, f"未找到行政区划“{code}”。")
+    ancestors = list(Region.objects.filter(pk__in=region.ancestor_codes()).order_by("code"))
+    items = [i for i in current_many("item").values() if i["region"] == code]
+    bundles = [b for b in current_many("bundle").values() if b.get("region") == code]
+    department_names = _department_names({i["department"] for i in items})
+    rows = _item_rows(items)
+    for row in rows:
+        row["department_name"] = department_names.get(row["department"], "")
+    context = {
+        "region": region,
+        "ancestors": ancestors,
+        "children": list(region.children.order_by("code")),
+        "departments": list(region.departments.order_by("name")),
+        "items": rows,
+        "bundles": _bundle_cards(bundles),
+        "level_name": region.get_level_display(),
+    }
+    return render(request, "web/region.html", context)

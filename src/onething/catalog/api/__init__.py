@@ -7,4 +7,5 @@ from ninja import Router
 
 router = Router(tags=["catalog"])
 
+from onething.catalog.api import plan  # noqa: E402,F401,I001  (first: overview.xlsx before {code})
 from onething.catalog.api import records  # noqa: E402,F401  (registers operations)
