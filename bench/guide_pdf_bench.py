@@ -41,7 +41,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import Client
 
-    from onething.catalog.api.plan import bundles_overview
+    from onething.catalog.plans import bundles_overview
     from onething.guides.content import answers_query
 
     call_command("migrate", verbosity=0)

@@ -166,7 +166,7 @@ class BundleAdmin(PublishingAdmin):
     def plan_preview(self, obj):
         from django.utils.safestring import mark_safe
 
-        from onething.catalog.api.plan import plan_preview_html
+        from onething.catalog.plan_preview import plan_preview_html
 
         if not obj or not obj.pk:
             return "保存后可预览规划"

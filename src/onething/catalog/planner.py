@@ -18,11 +18,11 @@ questionnaire (情形引导, one question per screen) already shows what is cert
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from onething.catalog.wording import describe_condition
 from onething.kernel.jsonlogic import ConditionError, check_condition, evaluate
 
 YES_WORDS = {"true", "1", "yes", "y", "on", "是", "有"}
@@ -366,76 +366,6 @@ def answers_from_strings(questions: tuple[Question, ...], raw: Mapping[str, str]
         else:
             out[qid] = value
     return validate_answers(questions, out)
-
-
-# ------------------------------------------------------------------------------- conditions in words
-
-
-def _answer_words(value: Any) -> str:
-    if value is True:
-        return "“是”"
-    if value is False:
-        return "“否”"
-    if isinstance(value, list):
-        return "或".join(_answer_words(v) for v in value)
-    return f"“{value}”"
-
-
-def describe_condition(condition: Any, questions: tuple[Question, ...] | Mapping[str, Question]) -> str:
-    """A condition in words for applicants (why an item applies), e.g. 「…？」回答“是”.
-
-    Covers the shapes catalogs use (==, !=, !, !!, in, and, or, comparisons); anything else
-    falls back to the JSON so nothing is ever hidden.
-    """
-    by_id = questions if isinstance(questions, Mapping) else {q.id: q for q in questions}
-    if condition is None or condition is True:
-        return "所有申请人均需办理"
-    if condition is False:
-        return "暂不适用"
-
-    def var_name(node: Any) -> str | None:
-        if isinstance(node, dict) and len(node) == 1 and "var" in node:
-            arg = node["var"]
-            name = arg[0] if isinstance(arg, list) and arg else arg
-            return name if isinstance(name, str) else None
-        return None
-
-    def q_text(name: str) -> str:
-        q = by_id.get(name)
-        return f"「{q.text}」" if q else f"「{name}」"
-
-    def words(node: Any) -> str:
-        if not isinstance(node, dict) or len(node) != 1:
-            return json.dumps(node, ensure_ascii=False)
-        ((op, args),) = node.items()
-        args = args if isinstance(args, list) else [args]
-        if op in ("==", "===", "!=", "!==") and len(args) == 2:
-            name, value = var_name(args[0]), args[1]
-            if name is None:
-                name, value = var_name(args[1]), args[0]
-            if name is not None:
-                negate = op in ("!=", "!==")
-                return f"{q_text(name)}回答{'不是' if negate else ''}{_answer_words(value)}"
-        if op == "!" and len(args) == 1 and var_name(args[0]):
-            return f"{q_text(var_name(args[0]))}回答“否”"
-        if op == "!!" and len(args) == 1 and var_name(args[0]):
-            return f"{q_text(var_name(args[0]))}回答“是”"
-        if op == "!" and len(args) == 1:
-            return f"并非（{words(args[0])}）"
-        if op == "var" and var_name(node):
-            return f"{q_text(var_name(node))}回答“是”"
-        if op == "in" and len(args) == 2 and var_name(args[0]) and isinstance(args[1], list):
-            return f"{q_text(var_name(args[0]))}回答为{_answer_words(args[1])}"
-        if op == "and":
-            return "，并且".join(words(a) for a in args)
-        if op == "or":
-            return "，或者".join(words(a) for a in args)
-        if op in (">", ">=", "<", "<=") and len(args) == 2 and var_name(args[0]):
-            cmp = {">": "大于", ">=": "不少于", "<": "小于", "<=": "不超过"}[op]
-            return f"{q_text(var_name(args[0]))}的回答{cmp}{args[1]}"
-        return json.dumps(node, ensure_ascii=False)
-
-    return f"当{words(condition)}时需办理"
 
 
 # ------------------------------------------------------------------------------- planning

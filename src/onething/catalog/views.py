@@ -18,6 +18,15 @@ def _names(model, codes) -> dict[str, str]:
     return dict(model.objects.filter(pk__in=list(codes)).values_list("pk", "name"))
 
 
+def fee_text(fee: dict | None) -> str:
+    """收费 in words: “不收费”, “收费 20 元（依据）”."""
+    if not fee or not fee.get("charged"):
+        return "不收费"
+    amount = fee.get("amount_yuan")
+    text = f"收费 {amount:g} 元" if isinstance(amount, int | float) else "收费"
+    return f"{text}（{fee['basis']}）" if fee.get("basis") else text
+
+
 def item_view(data: dict, materials: dict | None = None, elements: dict | None = None) -> dict:
     materials = (
         materials

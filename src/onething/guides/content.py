@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from onething.catalog import planner
-from onething.catalog.api.plan import load_bundle, load_item, planner_error
 from onething.catalog.models import (
     AUDIENCES,
     CATEGORIES,
@@ -28,6 +27,8 @@ from onething.catalog.models import (
     ONLINE_DEPTHS,
     Revision,
 )
+from onething.catalog.plans import load_bundle, load_item, planner_error
+from onething.catalog.views import fee_text
 from onething.directory.models import Department, Hall, Region
 from onething.guides import diagrams
 from onething.guides.pdf import qr_svg
@@ -119,14 +120,6 @@ def halls_for(region_code: str | None) -> list[Hall]:
     return sorted(halls, key=lambda h: (codes.index(h.region_id), h.code))
 
 
-def _fee_text(fee: Mapping[str, Any]) -> str:
-    if not fee or not fee.get("charged"):
-        return "不收费"
-    amount = fee.get("amount_yuan")
-    text = f"收费 {amount:g} 元" if isinstance(amount, int | float) else "收费"
-    return f"{text}（{fee['basis']}）" if fee.get("basis") else text
-
-
 def _member_rows(
     plan: planner.Plan, items: Mapping[str, dict], departments: Mapping[str, Department]
 ) -> list[dict]:
@@ -151,7 +144,7 @@ def _member_rows(
                 "online": ONLINE_NAMES.get(item.get("online"), item.get("online", "")),
                 "online_code": item.get("online"),
                 "cross_province": [CROSS_PROVINCE_MODES.get(c, c) for c in item.get("cross_province") or ()],
-                "fee": _fee_text(item.get("fee") or {}),
+                "fee": fee_text(item.get("fee") or {}),
                 "charged": bool((item.get("fee") or {}).get("charged")),
                 "result": (item.get("result") or {}).get("name", ""),
                 "result_type": RESULT_TYPES.get((item.get("result") or {}).get("type"), ""),

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from onething.catalog.api.plan import OVERVIEW_BASIS_TEXT, bundles_overview
+from onething.catalog.plans import OVERVIEW_BASIS_TEXT, bundles_overview
 from onething.core.errors import ApiError
 from onething.guides import content, diagrams
 

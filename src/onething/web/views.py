@@ -11,8 +11,11 @@ from collections import Counter
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from onething.catalog import planner
+from onething.catalog.plans import OVERVIEW_BASIS_TEXT, load_bundle
 from onething.catalog.publishing import current_many
-from onething.catalog.views import item_view, published_bundle, published_item
+from onething.catalog.views import ONLINE_NAMES, fee_text, published_bundle, published_item
+from onething.catalog.wording import describe_after, describe_condition, question_index
 from onething.directory.models import Department, Region
 from onething.web import presenters
 
@@ -81,7 +84,7 @@ def item_detail(request, code: str):
     bundles = [b for b in current_many("bundle").values() if any(m["item"] == code for m in b["members"])]
     questions: dict = {}
     for bundle in bundles:
-        questions.update(presenters.question_index(bundle.get("questions")))
+        questions.update(question_index(bundle.get("questions")))
     materials = [{**m, "remarks": presenters.material_remarks(m, questions)} for m in item["materials"]]
     context = {
         "item": item,
@@ -91,7 +94,7 @@ def item_detail(request, code: str):
         "level_name": presenters.LEVEL_NAMES.get(item.get("level") or "", ""),
         "promised_text": presenters.limit_text(item["promised_limit"]),
         "legal_text": presenters.legal_limit_text(item["legal_limit"]),
-        "fee_text": presenters.fee_text(item.get("fee")),
+        "fee_text": fee_text(item.get("fee")),
         "result_type": presenters.RESULT_TYPES.get((item.get("result") or {}).get("type", ""), ""),
         "exempt_count": sum(1 for m in item["materials"] if m["exempt"]),
     }
@@ -103,34 +106,66 @@ def bundle_detail(request, code: str):
     bundle = published_bundle(code)
     if bundle is None:
         return not_found(request, f"未找到已发布的“一件事”“{code}”。它可能尚未发布，或编码有误。")
-    raw_items = current_many("item", [m["item"] for m in bundle["members"]])
-    materials = current_many("material", {m["material"] for i in raw_items.values() for m in i["materials"]})
-    items = {c: item_view(data, materials=materials, elements={}) for c, data in raw_items.items()}
-    questions = presenters.question_index(bundle["questions"])
+    raw, raw_items, materials, elements = load_bundle(code)
+    try:
+        plan = planner.maximal_plan(raw, raw_items, materials, elements)
+    except planner.PlanError:
+        return not_found(request, f"“{bundle['name']}”的成员事项已调整，暂不能展示，请稍后再试。")
+    questions = planner.questions_of(raw)
     names = {m["item"]: m["name"] for m in bundle["members"]}
     conditional = {m["item"] for m in bundle["members"] if m.get("when")}
     members = [
         {
             **m,
-            "when_text": presenters.describe_condition(m.get("when"), questions),
-            "after_text": presenters.describe_after(m.get("after"), names, conditional),
+            "when_text": describe_condition(m.get("when"), questions),
+            "after_text": describe_after(m.get("after"), names, conditional),
             "limit_text": presenters.limit_text(m.get("promised_limit")),
-            "online_name": items.get(m["item"], {}).get("online_name", ""),
-            "visits": items.get(m["item"], {}).get("visits"),
+            "online_name": ONLINE_NAMES.get(raw_items.get(m["item"], {}).get("online", ""), ""),
+            "visits": raw_items.get(m["item"], {}).get("visits"),
         }
         for m in bundle["members"]
     ]
-    longest = presenters.longest_path_days(bundle["members"])
-    limit = bundle["promised_limit"] if bundle.get("promised_limit") is not None else longest
+    by_code = {m["item"]: m for m in members}
+    stage_count = max((mp.stage for mp in plan.members), default=0)
+    stages = [[by_code[mp.item] for mp in plan.members if mp.stage == n] for n in range(1, stage_count + 1)]
+
+    def conditional_for(item_code: str, material: str) -> bool:
+        asked = [im for im in raw_items[item_code]["materials"] if im["material"] == material]
+        return item_code in conditional or any(im.get("when") for im in asked)
+
+    material_rows = sorted(
+        (
+            {
+                "name": line.name,
+                "originals": line.originals,
+                "copies": line.copies,
+                "required": line.required,
+                "exempt": line.exempt,
+                "exempt_via": presenters.EXEMPT_NAMES.get(line.exempt_via or "", ""),
+                "conditional": all(conditional_for(c, line.material) for c in line.items),
+                "items": [names.get(c, c) for c in line.items],
+            }
+            for line in plan.materials
+        ),
+        key=lambda row: (row["exempt"], row["conditional"]),
+    )
+    figures = plan.reduction
     context = {
         "bundle": bundle,
         "members": members,
-        "stages": presenters.stages(members),
-        "materials": presenters.material_overview(bundle["members"], items),
-        "limit": limit,
-        "limit_text": presenters.limit_text(limit),
-        "limit_promised": bundle.get("promised_limit") is not None,
-        "reduction": presenters.reduction_all_members(bundle["members"], items, limit),
+        "stages": stages,
+        "materials": material_rows,
+        "limit": plan.limit_days,
+        "limit_text": presenters.limit_text(plan.limit_days),
+        "limit_promised": plan.limit_source == "bundle",
+        "basis_text": OVERVIEW_BASIS_TEXT,
+        "reduction": {
+            "applications": (figures.applications.separate, figures.applications.bundled),
+            "materials": (figures.materials.separate, figures.materials.bundled),
+            "visits": (figures.visits.separate, figures.visits.bundled),
+            "days": (figures.days.separate, figures.days.bundled),
+            "departments": len({raw_items[c]["department"] for c in plan.member_codes}),
+        },
         "audience_name": presenters.AUDIENCE_NAMES.get(bundle.get("audience"), ""),
         "questions": [
             {

@@ -328,21 +328,22 @@ def test_cycles_and_missing_items_are_definition_errors():
     assert "Z" in exc.value.message
 
 
-def test_conditions_in_words():
-    questions = (
-        planner.Question("local", "是否本市户籍？", "boolean"),
-        planner.Question("change", "变更什么？", "choice", ("名称", "住所")),
+def test_member_reasons_are_the_shared_wording():
+    """The plan explains each member with the same sentence the portal and guides show."""
+    from onething.catalog.wording import describe_condition
+
+    questions = (planner.Question("local", "是否本市户籍？", "boolean"),)
+    when = {"==": [{"var": "local"}, True]}
+    items = {"A": item("A", 1), "B": item("B", 1)}
+    bundle = simple(
+        [{"item": "A"}, {"item": "B", "when": when}],
+        items,
+        questions=[{"id": "local", "text": "是否本市户籍？", "type": "boolean"}],
     )
-    assert planner.describe_condition(None, questions) == "所有申请人均需办理"
-    assert (
-        planner.describe_condition({"==": [{"var": "local"}, True]}, questions)
-        == "当「是否本市户籍？」回答“是”时需办理"
-    )
-    assert "回答“否”" in planner.describe_condition({"!": {"var": "local"}}, questions)
-    text = planner.describe_condition(
-        {"and": [{"var": "local"}, {"in": [{"var": "change"}, ["名称", "住所"]]}]}, questions
-    )
-    assert "并且" in text and "“名称”或“住所”" in text
+    plan = planner.plan_bundle(bundle, items, {}, {}, {"local": True})
+    reasons = {m.item: m.reason for m in plan.members}
+    assert reasons["B"] == describe_condition(when, questions) == "当‘是否本市户籍？’为‘是’时办理"
+    assert reasons["A"] == "所有情形均需办理"
 
 
 def test_single_item_plan():

@@ -162,7 +162,7 @@ def test_guidance_step_by_step_without_js(demo, api_client):
     }
     html = api_client.get(f"/guide/bundles/{NEWBORN}/", answers).content.decode()
     assert 'id="all-answered"' in html
-    assert "为什么：当「父母一方是否为岳阳市户籍" in html
+    assert "为什么：当‘父母一方是否为岳阳市户籍" in html
     assert "免提交" in html
     assert 'data-material="non-marital-birth-statement"' in html
     assert "/api/v1/catalog/bundles/430600-YJS-XSECS/guide.pdf?a." in html

@@ -325,3 +325,24 @@ def test_login_page_labels_and_errors(client, demo):
     response = client.post("/login/", {"username": "nobody", "password": "wrong-password"})
     html = html_of(response)
     assert 'role="alert"' in html and 'aria-invalid="true"' in html
+
+
+def test_bundle_page_figures_are_the_planners_widest_case(client, demo):
+    """The portal shows the planner's numbers (the overview's widest case), not its own sums."""
+    import re
+
+    from onething.catalog import planner
+    from onething.catalog.plans import load_bundle
+
+    code = "430626-YJS-MBYEYKB"  # 民办幼儿园开办一件事: three licences, one joint inspection
+    plan = planner.maximal_plan(*load_bundle(code))
+    html = html_of(get(client, f"/bundles/{code}/"))
+    before = re.search(r'<div class="before">.*?</dl>', html, re.S).group(0)
+    after = re.search(r'<div class="after">.*?</dl>', html, re.S).group(0)
+    figures = plan.reduction
+    assert f"<dd>{figures.materials.separate} 份</dd>" in before
+    assert f"<dd>{figures.materials.bundled} 份</dd>" in after
+    assert f"<dd>{figures.days.separate} 个工作日</dd>" in before
+    assert f"<dd>{figures.days.bundled} 个工作日</dd>" in after
+    assert (figures.materials.separate, figures.materials.bundled) == (25, 13)
+    assert html.count("badge-exempt") >= sum(1 for m in plan.materials if m.exempt)
