@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from onething.core.errors import ApiError
@@ -20,11 +20,9 @@ KIND_LABELS = {"bundle": "一件事", "item": "事项"}
 
 
 def detail_url(kind: str, code: str) -> str:
-    """The guide page of a result, once the guides app names it (``guides:item``/``guides:bundle``)."""
-    try:
-        return reverse(f"guides:{kind}", args=[code])
-    except NoReverseMatch:
-        return ""
+    """The portal page of a result (``/items/<code>/``, ``/bundles/<code>/``): its full standard
+    elements, from which the guidance page and the PDF guide are one tap away."""
+    return reverse(f"web:{kind}", args=[code])
 
 
 def _decorate(results: list[dict]) -> list[dict]:
