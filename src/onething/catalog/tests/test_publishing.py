@@ -116,3 +116,17 @@ def test_withdrawn_revision_is_not_served(demo, client):
     Revision.objects.filter(pk=revision.pk).update(withdrawn=True)
     assert publishing.current("item", CODE) is None
     assert _item_api(client).status_code == 404
+
+
+def test_the_database_refuses_bulk_edits_of_a_published_revision(demo):
+    """A queryset update bypasses Revision.save; the trigger still refuses content changes."""
+    from django.db import DatabaseError, transaction
+
+    revision = Revision.objects.filter(kind="item", current=True).first()
+    with pytest.raises(DatabaseError, match="不可修改"), transaction.atomic():
+        Revision.objects.filter(pk=revision.pk).update(data={"tampered": True})
+    with pytest.raises(DatabaseError, match="不可修改"), transaction.atomic():
+        Revision.objects.filter(pk=revision.pk).update(reason="改写历史")
+    Revision.objects.filter(pk=revision.pk).update(withdrawn=True)  # withdrawal is allowed
+    revision.refresh_from_db()
+    assert revision.withdrawn and revision.data["code"] == revision.code
