@@ -1,8 +1,10 @@
 """Shared test fixtures.
 
-The demo catalog (Yueyang) is imported once into the test database at session start, so most
-tests read a realistic catalog without paying for the import. Transactional tests flush the
-database; the ``demo`` fixture re-imports it when it is missing, so test order never matters.
+Every database test starts from the same baseline: the official calendar (seeded by a data
+migration) and the demo catalog (Yueyang) with its accounts. Both are written once into the
+test database at session start. A transactional test flushes the database when it ends, so
+before each database test :func:`_baseline` restores whatever is missing; test order (random,
+parallel) never matters.
 """
 
 from __future__ import annotations
@@ -26,19 +28,50 @@ class _Null:
         pass
 
 
+def _ensure_baseline() -> None:
+    from onething.calendar.models import CalendarYear
+    from onething.calendar.service import seed_from_chinese_calendar
+    from onething.catalog.models import Revision
+
+    if not CalendarYear.objects.exists():
+        seed_from_chinese_calendar()
+    if not Revision.objects.filter(kind="bundle").exists():
+        _load_demo()
+
+
+DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        _load_demo()
+        _ensure_baseline()
+
+
+@pytest.fixture(autouse=True)
+def _baseline(request):
+    """Restore the calendar and demo data a previous transactional test flushed away.
+
+    Runs before the test's own database fixtures (outside its transaction), so a restore is
+    committed once and later tests find it.
+    """
+    if not (request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames)):
+        return
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock():
+        _ensure_baseline()
 
 
 @pytest.fixture
 def demo(db):
-    """The demo catalog and accounts (present in the test database)."""
-    from onething.catalog.models import Revision
-
-    if not Revision.objects.filter(kind="bundle").exists():
-        _load_demo()
+    """The demo catalog and accounts (always present: see :func:`_baseline`)."""
 
 
 @pytest.fixture

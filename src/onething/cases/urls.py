@@ -1,5 +1,24 @@
-"""Portal pages of the cases app."""
+"""Portal pages of the cases app (mounted at ``/cases/``)."""
+
+from django.urls import path
+
+from onething.cases import views
 
 app_name = "cases"
 
-urlpatterns: list = []
+NUMBER = "<str:number>"
+
+urlpatterns = [
+    path("", views.my_applications, name="mine"),
+    path("staff/", views.staff_home, name="staff"),
+    path("window/", views.window, name="window"),
+    path("window/new/<str:kind>/<str:code>/", views.apply, {"window": True}, name="window_new"),
+    path("approver/", views.approver_queue, name="approver"),
+    path("supervisor/", views.supervisor_board, name="supervisor"),
+    path("apply/<str:kind>/<str:code>/", views.apply, name="apply"),
+    path("verify/<str:token>/", views.verify, name="verify"),
+    path(f"{NUMBER}/", views.detail, name="detail"),
+    path(f"{NUMBER}/act/<str:event>/", views.act, name="act"),
+    path(f"{NUMBER}/notices/<uuid:notice_id>.pdf", views.notice_pdf, name="notice_pdf"),
+    path(f"{NUMBER}/materials/<int:material_id>/", views.material_file, name="material"),
+]

@@ -1,0 +1,105 @@
+"""Who may see and act on which application (object-level authorisation).
+
+One rule set for the API and the web, so both give the same answer:
+
+- **applicant**: the applicant, the agent (帮办代办) and whoever submitted it for themselves;
+  for an enterprise application also every person currently authorised for the enterprise;
+- **clerk** (综合窗口): applications taken in at their hall, and online applications of the
+  hall's region (they do the pre-review and acceptance);
+- **approver**: applications with a sub-case routed to their department (and only those
+  sub-cases);
+- **supervisor**: applications of their region and every region below it.
+
+Anyone else gets "not found" (404), never "forbidden": a 403 would confirm the number exists.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from onething.accounts.models import EnterpriseAuthorisation, StaffRole
+from onething.cases.models import Application, SubCase
+
+APPLICANT, CLERK, APPROVER, SUPERVISOR, SYSTEM = "applicant", "clerk", "approver", "supervisor", "system"
+
+
+def _staff(user, role: str) -> list[StaffRole]:
+    return [r for r in user.roles() if r.role == role] if user is not None and user.is_authenticated else []
+
+
+def _enterprises(user) -> list[str]:
+    today = timezone.localdate()
+    return [a.enterprise_id for a in EnterpriseAuthorisation.objects.filter(user=user) if a.is_valid(today)]
+
+
+def roles_for(user, application: Application, subcase: SubCase | None = None) -> set[str]:
+    """The roles ``user`` holds on ``application`` (and on ``subcase`` for approvers)."""
+    if user is None:
+        return {SYSTEM}
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    roles: set[str] = set()
+    if (
+        user.pk in (application.applicant_id, application.agent_id)
+        or (application.submitted_by_id == user.pk and application.channel not in ("window",))
+        or (application.enterprise_id and application.enterprise_id in _enterprises(user))
+    ):
+        roles.add(APPLICANT)
+    for role in _staff(user, StaffRole.WINDOW_CLERK):
+        if application.hall_id == role.hall_id or (
+            application.hall_id is None
+            and role.hall is not None
+            and role.hall.region_id == application.region_id
+        ):
+            roles.add(CLERK)
+    departments = {r.department_id for r in _staff(user, StaffRole.APPROVER)}
+    if departments:
+        if subcase is not None:
+            if subcase.department_id in departments:
+                roles.add(APPROVER)
+        elif application.subcases.filter(department_id__in=departments).exists():
+            roles.add(APPROVER)
+    supervised = [r.region for r in _staff(user, StaffRole.SUPERVISOR) if r.region is not None]
+    if supervised:
+        path = application.region.path if application.region_id else ""
+        if any(s.code in path.split("/") for s in supervised):
+            roles.add(SUPERVISOR)
+    return roles
+
+
+def visible_applications(user) -> QuerySet[Application]:
+    """Every application ``user`` may see (the list pages and ``GET /applications``)."""
+    if user is None or not user.is_authenticated:
+        return Application.objects.none()
+    condition = Q(applicant=user) | Q(agent=user) | (Q(submitted_by=user) & ~Q(channel="window"))
+    enterprises = _enterprises(user)
+    if enterprises:
+        condition |= Q(enterprise_id__in=enterprises)
+    for role in _staff(user, StaffRole.WINDOW_CLERK):
+        condition |= Q(hall_id=role.hall_id)
+        if role.hall is not None:
+            condition |= Q(hall__isnull=True, region_id=role.hall.region_id)
+    departments = [r.department_id for r in _staff(user, StaffRole.APPROVER)]
+    if departments:
+        condition |= Q(pk__in=SubCase.objects.filter(department_id__in=departments).values("application_id"))
+    for role in _staff(user, StaffRole.SUPERVISOR):
+        if role.region is not None:
+            condition |= Q(region__path__startswith=role.region.path)
+    return Application.objects.filter(condition)
+
+
+def approver_departments(user) -> set[str]:
+    return {r.department_id for r in _staff(user, StaffRole.APPROVER)}
+
+
+def clerk_halls(user) -> list:
+    return [r.hall for r in _staff(user, StaffRole.WINDOW_CLERK) if r.hall is not None]
+
+
+def supervised_regions(user) -> list:
+    return [r.region for r in _staff(user, StaffRole.SUPERVISOR) if r.region is not None]
+
+
+def is_staff_member(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.roles())

@@ -1,0 +1,201 @@
+"""Request and response shapes of the applications API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+
+class OnBehalfIn(Schema):
+    """The applicant when a window clerk or an agent (帮办代办) files for someone else."""
+
+    name: str = Field(..., max_length=100)
+    id_number: str = Field(..., max_length=18)
+    phone: str = Field("", max_length=20)
+
+
+class ApplicationIn(Schema):
+    bundle: str | None = Field(None, max_length=64, description="一件事编码（与 item 二选一）")
+    item: str | None = Field(None, max_length=64, description="事项实施编码（与 bundle 二选一）")
+    answers: dict[str, Any] = Field(default_factory=dict, description="情形问题的回答")
+    form: dict[str, Any] = Field(default_factory=dict, description="申请表（数据项键 → 值，可嵌套）")
+    channel: str = Field("web", description="web, mobile, window, agent, self_service, cross_province")
+    applicant: OnBehalfIn | None = Field(None, description="窗口收件或帮办代办时的申请人")
+    enterprise: str | None = Field(None, max_length=18, description="以企业名义申请时的统一社会信用代码")
+    authorisation: dict[str, Any] | None = Field(None, description="帮办代办的授权委托记录")
+
+
+class DepartmentOut(Schema):
+    code: str
+    name: str
+
+
+class SubCaseOut(Schema):
+    number: str
+    item: str
+    name: str
+    department: DepartmentOut
+    status: str
+    status_name: str
+    after: list[str]
+    limit_days: int
+    started_on: dt.date | None
+    due_date: dt.date | None
+    warning: str
+    handler: str | None
+    decision: str
+    reasons: str
+    decided_at: dt.datetime | None
+    inspection_required: bool
+
+
+class MaterialOut(Schema):
+    id: int
+    material: str
+    name: str
+    source: str
+    source_name: str
+    size: int
+    content_type: str
+    commitment_date: dt.date | None
+    fulfilled: bool
+
+
+class NoticeOut(Schema):
+    id: str
+    kind: str
+    kind_name: str
+    number: str
+    issued_on: dt.date
+    department: str
+    url: str
+    verify_url: str
+
+
+class HistoryOut(Schema):
+    at: dt.datetime
+    action: str
+    actor: str
+    reason: str
+
+
+class ApplicantOut(Schema):
+    name: str
+    id_number: str
+    phone: str
+    enterprise: str | None
+
+
+class ApplicationOut(Schema):
+    number: str
+    status: str
+    status_name: str
+    kind: str
+    code: str
+    name: str
+    channel: str
+    region: str
+    hall: str | None
+    applicant: ApplicantOut
+    intake: str
+    limit_days: int
+    created_at: dt.datetime
+    accepted_at: dt.datetime | None
+    due_date: dt.date | None
+    warning: str
+    gap_commitment_date: dt.date | None
+    reason: str
+    form: dict[str, Any]
+    subcases: list[SubCaseOut]
+    materials: list[MaterialOut]
+    required_materials: list[dict[str, Any]]
+    notices: list[NoticeOut]
+    history: list[HistoryOut]
+    actions: list[str]
+
+
+class ApplicationSummary(Schema):
+    number: str
+    name: str
+    status: str
+    status_name: str
+    created_at: dt.datetime
+    due_date: dt.date | None
+    warning: str
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=2000)
+
+
+class AcceptIn(Schema):
+    reason: str = Field("", max_length=2000)
+    received: list[str] = Field(default_factory=list, description="窗口收取的纸质材料（材料编码）")
+    on_the_spot: bool = Field(False, description="即办件当场办结")
+
+
+class GapsIn(Schema):
+    gaps: list[str] = Field(..., description="容缺的材料编码")
+    commitment_date: dt.date
+    received: list[str] = Field(default_factory=list)
+    reason: str = Field("", max_length=2000)
+
+
+class CommitmentIn(Schema):
+    commitment_text: str = Field(..., max_length=4000)
+    signed_by_name: str = Field(..., max_length=100)
+    received: list[str] = Field(default_factory=list)
+
+
+class RejectIn(Schema):
+    reason: str = Field(..., max_length=2000)
+
+
+class CorrectionIn(Schema):
+    items: list[str] = Field(..., description="需补正的内容")
+    reason: str = Field(..., max_length=2000)
+
+
+class DecideIn(Schema):
+    decision: Literal["approved", "refused"]
+    reasons: str = Field("", max_length=4000)
+
+
+class SpecialIn(Schema):
+    kind: Literal["hearing", "expert_review", "testing", "inspection", "tender"]
+    reason: str = Field(..., max_length=2000)
+
+
+class ExtendIn(Schema):
+    days: int = Field(..., ge=1, le=10)
+    reason: str = Field(..., max_length=2000)
+    approved_by: str | None = Field(None, description="批准延期的督查人员用户名（督查本人操作时可省略）")
+
+
+class InspectionIn(Schema):
+    on: dt.date
+    location: str = Field("", max_length=300)
+
+
+class InspectionResultIn(Schema):
+    result: Literal["passed", "failed"]
+    findings: str = Field("", max_length=4000)
+
+
+class ResultReadyIn(Schema):
+    method: Literal["window", "mail", "electronic"] = "window"
+
+
+class DeliverIn(Schema):
+    method: Literal["window", "mail", "electronic"]
+    tracking_number: str = Field("", max_length=60)
+    address: str = Field("", max_length=300)
+
+
+class SubCaseActionOut(Schema):
+    number: str
+    status: str
+    status_name: str
+    due_date: dt.date | None

@@ -1,0 +1,609 @@
+"""收件: turning a request into an application — plan, form check, numbering, idempotency,
+material uploads.
+
+``submit()`` is the one way an application comes into being (web, mobile, window, agent,
+kiosk). It plans the bundle or item with the *published* catalog, validates the one merged
+form against the plan's data elements, then writes the application, one sub-case per
+applicable member, the exempt materials (obtained by the platform) and the audit record in a
+single transaction. The same ``Idempotency-Key`` from the same submitter returns the
+application it created the first time — also when two identical requests race: the unique
+constraint decides, the loser re-reads the winner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from onething.accounts.models import Enterprise, EnterpriseAuthorisation, StaffRole, User
+from onething.audit.log import record
+from onething.cases import numbering
+from onething.cases.lifecycle import InvalidAction, _tell_clerks, fulfil_gap
+from onething.cases.models import Application, Channel, Material, SubCase, upload_name
+from onething.catalog import planner
+from onething.catalog.publishing import current, current_many, current_version
+from onething.core.errors import ApiError
+from onething.directory.models import Department, Hall, Region
+from onething.kernel import codes
+
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_TEXT = {"string": 200, "address": 300, "text": 4000}
+
+UPLOADABLE_STATES = {
+    Application.Status.SUBMITTED,
+    Application.Status.PRE_REVIEWED,
+    Application.Status.CORRECTION,
+    Application.Status.ACCEPTED,
+    Application.Status.IN_REVIEW,
+}
+
+
+class IntakeError(ApiError):
+    pass
+
+
+def _bad(field: str, message: str) -> IntakeError:
+    return IntakeError(400, "invalid", message, field)
+
+
+# ------------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class CatalogInputs:
+    """Everything planning needs from the published catalog for one bundle or item."""
+
+    kind: str
+    code: str
+    record: dict
+    items: dict
+    materials: dict
+    elements: dict
+    questions: tuple
+    version: int | None
+    department_regions: dict
+
+
+_inputs_cache: dict[tuple[str, str], tuple[tuple, CatalogInputs]] = {}
+
+
+def _fingerprint() -> tuple:
+    """Changes whenever anything is published or withdrawn (revisions are append-only)."""
+    from django.db.models import Count, Max, Q
+
+    from onething.catalog.models import Revision
+
+    agg = Revision.objects.aggregate(last=Max("id"), withdrawn=Count("id", filter=Q(withdrawn=True)))
+    return (agg["last"], agg["withdrawn"])
+
+
+def catalog_inputs(kind: str, code: str) -> CatalogInputs:
+    """The published records for ``kind``/``code``, cached per process until the catalog changes.
+
+    Intake is the platform's hottest write path; re-reading and re-parsing the same immutable
+    revisions on every submission cost more than everything else in the request.
+    """
+    fingerprint = _fingerprint()
+    cached = _inputs_cache.get((kind, code))
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    if kind == "bundle":
+        record_ = current("bundle", code)
+        if record_ is None:
+            raise IntakeError(404, "not_found", f"未找到一件事 {code}", "bundle")
+        items = current_many("item", [m["item"] for m in record_.get("members", [])])
+        questions = planner.questions_of(record_)
+    elif kind == "item":
+        record_ = current("item", code)
+        if record_ is None:
+            raise IntakeError(404, "not_found", f"未找到事项 {code}", "item")
+        items = {code: record_}
+        questions = planner.item_questions(record_)
+    else:
+        raise _bad("kind", "应指定 bundle 或 item")
+    material_codes = {m["material"] for i in items.values() for m in i.get("materials", [])}
+    element_keys = {f["element"] for i in items.values() for f in i.get("form", [])}
+    departments = {i.get("department") for i in items.values()} | {record_.get("lead_department")}
+    inputs = CatalogInputs(
+        kind=kind,
+        code=code,
+        record=record_,
+        items=items,
+        materials=current_many("material", material_codes),
+        elements=current_many("data_element", element_keys),
+        questions=questions,
+        version=current_version(kind, code),
+        department_regions=dict(
+            Department.objects.filter(code__in=[d for d in departments if d]).values_list("code", "region_id")
+        ),
+    )
+    _inputs_cache[(kind, code)] = (fingerprint, inputs)
+    return inputs
+
+
+def load_plan(kind: str, code: str, answers: dict[str, Any] | None, *, strings: bool = False) -> planner.Plan:
+    """The plan of a published bundle or item for ``answers`` (404 when not published)."""
+    return _plan(catalog_inputs(kind, code), answers, strings)
+
+
+def _plan(inputs: CatalogInputs, answers, strings: bool) -> planner.Plan:
+    try:
+        if strings:
+            answers = planner.answers_from_strings(inputs.questions, answers or {})
+        if inputs.kind == "bundle":
+            return planner.plan_bundle(
+                inputs.record, inputs.items, inputs.materials, inputs.elements, answers
+            )
+        return planner.plan_item(
+            inputs.record, inputs.materials, inputs.elements, answers, questions=inputs.questions
+        )
+    except planner.PlanError as exc:
+        field = f"answers.{exc.field}" if isinstance(exc, planner.AnswerError) else exc.field
+        raise _bad(field, exc.message)
+
+
+def frozen_plan(inputs: CatalogInputs, plan: planner.Plan) -> dict:
+    """What the application keeps: the plan as the applicant saw it, plus routing facts."""
+    data = plan.as_dict()
+    record_ = inputs.record
+    if inputs.kind == "bundle":
+        data["lead_department"] = record_.get("lead_department")
+        data["region"] = record_.get("region") or inputs.department_regions.get(
+            record_.get("lead_department")
+        )
+    else:
+        data["lead_department"] = record_.get("department")
+        data["region"] = record_.get("region")
+    data["member_regions"] = {c: inputs.items.get(c, {}).get("region") for c in plan.member_codes}
+    data["version"] = inputs.version
+    return data
+
+
+def _department_region(code: str | None) -> str | None:
+    return Department.objects.filter(code=code).values_list("region_id", flat=True).first() if code else None
+
+
+# ------------------------------------------------------------------------------- form
+
+
+def flatten(form: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"applicant": {"name": …}}`` and ``{"applicant.name": …}`` are the same form."""
+    out: dict[str, Any] = {}
+    for key, value in (form or {}).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def _check_value(kind: str, value: Any, choices: list[str]) -> tuple[Any, str | None]:
+    """(normalised value, Chinese reason when invalid) for one data element."""
+    if kind in ("string", "text", "address"):
+        if not isinstance(value, str):
+            return value, "应为文字"
+        value = value.strip()
+        return value, "过长" if len(value) > MAX_TEXT.get(kind, 200) else None
+    if kind == "integer":
+        if isinstance(value, bool):
+            return value, "应为整数"
+        if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,12}", value.strip()):
+            value = int(value.strip())
+        return value, None if isinstance(value, int) else "应为整数"
+    if kind == "decimal":
+        if isinstance(value, bool):
+            return value, "应为数字"
+        try:
+            number = decimal.Decimal(str(value).strip())
+        except (decimal.InvalidOperation, ValueError):
+            return value, "应为数字"
+        if not number.is_finite():
+            return value, "应为数字"
+        return str(number), None
+    if kind == "boolean":
+        if isinstance(value, str) and value.lower() in ("true", "false", "是", "否"):
+            value = value.lower() in ("true", "是")
+        return value, None if isinstance(value, bool) else "应为是或否（true/false）"
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(str(value)).isoformat(), None
+        except ValueError:
+            return value, "应为日期，格式 YYYY-MM-DD"
+    if kind == "choice":
+        return value, None if value in choices else "应为以下之一：" + "、".join(choices)
+    if not isinstance(value, str):
+        return value, "格式不正确"
+    value = value.strip()
+    if kind == "id_number":
+        value = value.upper()
+        reason = codes.validate_id_number(value)
+        return value, f"公民身份号码{reason}" if reason else None
+    if kind == "uscc":
+        value = value.upper()
+        reason = codes.validate_uscc(value)
+        return value, f"统一社会信用代码{reason}" if reason else None
+    if kind == "phone":
+        ok = MOBILE.match(value) or LANDLINE.match(value)
+        return value, None if ok else "应为11位手机号码或带区号的固定电话"
+    if kind == "email":
+        return value, None if EMAIL.match(value) and len(value) <= 200 else "电子邮箱格式不正确"
+    if kind == "region":
+        return value, None if codes.region_level(value) else "应为行政区划代码"
+    return value, None
+
+
+def validate_form(plan_form: list[dict], form: dict[str, Any]) -> dict[str, Any]:
+    """Check ``form`` against the merged form of the plan; errors name ``form.<element>``."""
+    flat = flatten(form if isinstance(form, dict) else {})
+    fields = {f["element"]: f for f in plan_form}
+    for key in flat:
+        if key not in fields:
+            raise _bad(f"form.{key}", f"字段 form.{key} 不在本件的申请表中")
+    clean: dict[str, Any] = {}
+    for key, spec in fields.items():
+        value = flat.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if spec.get("required", True):
+                raise _bad(f"form.{key}", f"请填写“{spec['label']}”（form.{key}）")
+            continue
+        value, reason = _check_value(spec.get("type", "string"), value, list(spec.get("choices") or []))
+        if reason:
+            raise _bad(f"form.{key}", f"“{spec['label']}”{reason}（form.{key}）")
+        clean[key] = value
+    return clean
+
+
+# ------------------------------------------------------------------------------- submit
+
+
+@dataclass
+class Submission:
+    application: Application
+    created: bool
+
+
+def request_hash(kind: str, code: str, answers: Any, form: Any, channel: str) -> str:
+    payload = json.dumps(
+        [kind, code, answers, form, channel], sort_keys=True, ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _existing(actor, key: str, digest: str) -> Submission | None:
+    if not key:
+        return None
+    app = Application.objects.filter(submitted_by=actor, idempotency_key=key).first()
+    if app is None:
+        return None
+    if app.request_hash and digest and app.request_hash != digest:
+        raise IntakeError(409, "idempotency_conflict", "同一幂等键已用于内容不同的申请", "Idempotency-Key")
+    return Submission(app, False)
+
+
+def submit(
+    actor: User,
+    *,
+    kind: str,
+    code: str,
+    answers: dict[str, Any] | None = None,
+    form: dict[str, Any] | None = None,
+    channel: str = Channel.WEB,
+    idempotency_key: str = "",
+    on_behalf: dict[str, Any] | None = None,
+    enterprise: str | None = None,
+    agent_authorisation: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+    strings: bool = False,
+) -> Submission:
+    """Create an application (or return the one this key already created)."""
+    now = now or timezone.now()
+    key = (idempotency_key or "").strip()
+    if len(key) > 100:
+        raise _bad("Idempotency-Key", "幂等键不能超过100个字符")
+    if channel not in Channel.values:
+        raise _bad("channel", "渠道不正确：" + "、".join(Channel.values))
+    digest = request_hash(kind, code, answers, form, channel) if key else ""
+    found = _existing(actor, key, digest)
+    if found:
+        return found
+
+    inputs = catalog_inputs(kind, code)
+    plan = _plan(inputs, answers, strings)
+    if plan.open_questions:
+        first = plan.open_questions[0]
+        raise _bad(f"answers.{first}", f"请先回答问题 {first}")
+    if not plan.members:
+        raise _bad("answers", "根据您的回答，没有需要办理的事项")
+    clean_form = validate_form([f.as_dict() for f in plan.form], form or {})
+    data = frozen_plan(inputs, plan)
+
+    applicant, name, id_number, phone, hall = _who(actor, channel, on_behalf, clean_form)
+    enterprise_obj = _enterprise(actor, enterprise, channel)
+    agent = actor if channel == Channel.AGENT else None
+    if agent is not None and not (agent_authorisation or {}).get("document"):
+        raise _bad("agent_authorisation", "帮办代办须记录申请人的授权委托（authorisation.document）")
+    region_code = data.get("region") or (hall.region_id if hall else None)
+    if region_code is None:
+        raise _bad(kind, "无法确定办理区划")
+    if hall is not None and not _hall_serves(hall, region_code):
+        raise _bad(kind, f"本大厅（{hall.name}）不受理该区划的事项")
+    departments = inputs.department_regions
+
+    application = Application(
+        kind=kind,
+        code=code,
+        name=plan.name,
+        catalog_version=data.get("version"),
+        region_id=region_code,
+        hall=hall,
+        channel=channel,
+        applicant=applicant,
+        applicant_name=name,
+        applicant_id_number=id_number,
+        applicant_phone=phone,
+        enterprise=enterprise_obj,
+        agent=agent,
+        agent_authorisation=agent_authorisation or {},
+        submitted_by=actor,
+        idempotency_key=key,
+        request_hash=digest,
+        answers=dict(plan.answers),
+        plan=data,
+        form=clean_form,
+        limit_days=plan.limit_days,
+    )
+    # The number comes from its own short transaction: the per-region-day sequence row is
+    # then locked for one statement, not for the whole intake (a rolled-back intake leaves a
+    # gap in the sequence, which is harmless: numbers stay unique and sortable).
+    with transaction.atomic():
+        application.number = numbering.allocate(region_code, timezone.localdate(now))
+    try:
+        with transaction.atomic():
+            application.save(force_insert=True)
+            SubCase.objects.bulk_create(
+                [
+                    SubCase(
+                        application=application,
+                        number=numbering.subcase_number(application.number, n),
+                        position=n,
+                        item_code=m.item,
+                        item_name=m.name,
+                        department_id=m.department,
+                        region_id=data["member_regions"].get(m.item)
+                        or departments.get(m.department)
+                        or region_code,
+                        after=list(m.after),
+                        inspection_required=m.inspection,
+                        limit_days=m.promised_limit,
+                    )
+                    for n, m in enumerate(plan.members, start=1)
+                ]
+            )
+            Material.objects.bulk_create(
+                [
+                    Material(
+                        application=application,
+                        material=line.material,
+                        name=line.name,
+                        source="platform",
+                        exempt_via=line.exempt_via or "",
+                    )
+                    for line in plan.materials
+                    if line.exempt
+                ]
+            )
+            record(
+                "application.submit",
+                "application",
+                application.number,
+                actor=actor,
+                data={
+                    "kind": kind,
+                    "code": code,
+                    "channel": channel,
+                    "members": plan.member_codes,
+                    "key": key,
+                },
+                at=now,
+            )
+            _tell_clerks(application, "submit", f"新申请待预审：{application.number}", application.name)
+            from onething.notifications.service import notify
+
+            if applicant is not None:
+                notify(
+                    applicant,
+                    "case.submit",
+                    f"已收到您的申请 {application.number}",
+                    application.name,
+                    f"/cases/{application.number}/",
+                )
+    except IntegrityError:
+        # a concurrent request with the same key won the race: return its application
+        found = _existing(actor, key, digest)
+        if found:
+            return found
+        raise
+    return Submission(application, True)
+
+
+def _who(actor: User, channel: str, on_behalf: dict | None, form: dict) -> tuple:
+    """(applicant user or None, name, id number, phone, hall) for this submission."""
+    hall = None
+    if channel in (Channel.WINDOW, Channel.SELF_SERVICE, Channel.CROSS_PROVINCE) and on_behalf is not None:
+        halls = [r.hall for r in actor.roles() if r.role == StaffRole.WINDOW_CLERK and r.hall]
+        if not halls:
+            raise IntakeError(403, "forbidden", "只有综合窗口人员可以代为收件", "channel")
+        hall = halls[0]
+    if on_behalf is not None and channel in (
+        Channel.WINDOW,
+        Channel.AGENT,
+        Channel.SELF_SERVICE,
+        Channel.CROSS_PROVINCE,
+    ):
+        name = str(on_behalf.get("name") or "").strip()
+        id_number = str(on_behalf.get("id_number") or "").strip().upper()
+        phone = str(on_behalf.get("phone") or "").strip()
+        if not name:
+            raise _bad("applicant.name", "请填写申请人姓名")
+        reason = codes.validate_id_number(id_number)
+        if reason:
+            raise _bad("applicant.id_number", f"申请人公民身份号码{reason}")
+        if phone and not (MOBILE.match(phone) or LANDLINE.match(phone)):
+            raise _bad("applicant.phone", "联系电话格式不正确")
+        applicant = User.objects.filter(id_number=id_number).first()
+        return applicant, name, id_number, phone, hall
+    if channel in (Channel.WINDOW, Channel.AGENT):
+        raise _bad("applicant", "窗口收件和帮办代办须提供申请人身份信息（applicant）")
+    return (
+        actor,
+        actor.real_name or form.get("applicant.name") or actor.username,
+        actor.id_number or form.get("applicant.id_number", ""),
+        actor.phone or form.get("applicant.phone", ""),
+        hall,
+    )
+
+
+def _enterprise(actor: User, uscc: str | None, channel: str) -> Enterprise | None:
+    if not uscc:
+        return None
+    enterprise = Enterprise.objects.filter(uscc=uscc).first()
+    if enterprise is None:
+        raise _bad("enterprise", f"未找到统一社会信用代码为 {uscc} 的企业")
+    if channel in (Channel.WEB, Channel.MOBILE):
+        authorisation = EnterpriseAuthorisation.objects.filter(enterprise=enterprise, user=actor).first()
+        if authorisation is None or not authorisation.is_valid():
+            raise IntakeError(403, "forbidden", "您未获该企业授权办理此事项", "enterprise")
+    return enterprise
+
+
+def _hall_serves(hall: Hall, region_code: str) -> bool:
+    """A hall takes in items of its own region and of the regions below it."""
+    path = Region.objects.filter(code=region_code).values_list("path", flat=True).first() or region_code
+    return hall.region_id in path.split("/")
+
+
+def hall_offers(hall: Hall) -> tuple[list[dict], list[dict]]:
+    """(bundles, items) a window clerk of ``hall`` may take in."""
+    from onething.catalog.models import Revision
+
+    bundles, items = [], []
+    paths = dict(Region.objects.values_list("code", "path"))
+    for kind, code, data in Revision.objects.filter(
+        kind__in=["bundle", "item"], current=True, withdrawn=False
+    ).values_list("kind", "code", "data"):
+        region = data.get("region") or _department_region(data.get("lead_department"))
+        if region and hall.region_id in paths.get(region, region).split("/"):
+            (bundles if kind == "bundle" else items).append({"code": code, "name": data.get("name", code)})
+    return sorted(bundles, key=lambda b: b["code"]), sorted(items, key=lambda i: i["code"])
+
+
+# ------------------------------------------------------------------------------- materials
+
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from the magic bytes — never from the name or the header."""
+    for magic, content_type, extension in SIGNATURES:
+        if head.startswith(magic):
+            return content_type, extension
+    return None
+
+
+def store_upload(application: Application, material_code: str, upload, actor, now=None) -> Material:
+    """Store an uploaded material content-addressed under MEDIA_ROOT; record and audit it."""
+    now = now or timezone.now()
+    lines = {m["material"]: m for m in application.plan.get("materials", [])}
+    line = lines.get(material_code)
+    if line is None:
+        raise IntakeError(404, "not_found", f"材料 {material_code} 不在本件的材料清单中", "material")
+    if line.get("exempt"):
+        raise _bad("material", f"“{line['name']}”由平台获取，无需提交")
+    if application.status not in UPLOADABLE_STATES:
+        raise IntakeError(409, "illegal_transition", "当前状态不能再提交材料", "file")
+    limit = int(settings.ONETHING["UPLOAD_MAX_BYTES"])
+    if upload.size > limit:
+        raise IntakeError(413, "too_large", f"文件过大（上限 {limit // (1024 * 1024)} MB）", "file")
+    head = upload.read(16)
+    kind = sniff(head)
+    if kind is None:
+        raise IntakeError(415, "unsupported_type", "仅支持 PDF、JPEG、PNG 文件", "file")
+    content_type, extension = kind
+    root = Path(settings.MEDIA_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(head)
+    size = len(head)
+    with tempfile.NamedTemporaryFile(dir=root, delete=False) as tmp:
+        tmp.write(head)
+        for chunk in upload.chunks():
+            size += len(chunk)
+            if size > limit:
+                tmp.close()
+                os.unlink(tmp.name)
+                raise IntakeError(413, "too_large", f"文件过大（上限 {limit // (1024 * 1024)} MB）", "file")
+            digest.update(chunk)
+            tmp.write(chunk)
+    name = upload_name(digest.hexdigest(), extension)
+    target = root / name
+    if target.exists():
+        os.unlink(tmp.name)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp.name, target)
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=application.pk)
+        material = Material.objects.create(
+            application=app,
+            material=material_code,
+            name=line["name"],
+            source="upload",
+            sha256=digest.hexdigest(),
+            size=size,
+            content_type=content_type,
+            filename=os.path.basename(getattr(upload, "name", "") or "")[:200],
+            path=name,
+            uploaded_by=actor,
+        )
+        gap = fulfil_gap(app, material_code, now)
+        record(
+            "application.upload",
+            "application",
+            app.number,
+            actor=actor,
+            data={"material": material_code, "sha256": material.sha256, "size": size, "gap_fulfilled": gap},
+            at=now,
+        )
+    return material
+
+
+def open_material(material: Material):
+    """The stored file (callers must have checked who is asking)."""
+    if not material.path:
+        raise IntakeError(404, "not_found", "该材料没有电子文件", "material")
+    path = Path(settings.MEDIA_ROOT) / material.path
+    if not path.exists():
+        raise IntakeError(404, "not_found", "文件不存在", "material")
+    return path.open("rb")
+
+
+def invalid(message: str, field: str) -> InvalidAction:
+    return InvalidAction(message, field)

@@ -1,0 +1,455 @@
+"""办件 — applications, their sub-cases and everything that happens to them.
+
+An :class:`Application` is what the applicant filed once (一表申请、一套材料) for a bundle or a
+single item. Each applicable member item becomes a :class:`SubCase` routed to the item's
+department (后台分类审批). The plan the applicant saw is frozen on the application, so a later
+catalog edit never changes a case that is already running.
+
+Both carry a *clock* (:class:`Clock`): limit, start, due date, the date the warning turns
+yellow, paused days and extension days. ``deadlines.py`` owns the arithmetic; the fields are
+denormalised so the periodic scan is a set-based UPDATE over a partial index.
+
+State changes go through ``lifecycle.py`` only (one transaction, with an audit record).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from onething.accounts.models import Enterprise
+from onething.directory.models import Department, Hall, Region
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "网上办"
+    MOBILE = "mobile", "掌上办"
+    WINDOW = "window", "窗口办"
+    AGENT = "agent", "帮办代办"
+    SELF_SERVICE = "self_service", "自助办"
+    CROSS_PROVINCE = "cross_province", "跨省通办"
+
+
+class WarningLevel(models.TextChoices):
+    NONE = "", "正常"
+    YELLOW = "yellow", "黄灯预警"
+    RED = "red", "红灯超期"
+
+
+class Clock(models.Model):
+    """Working-day clock (承诺办结时限) shared by applications and sub-cases.
+
+    ``timed`` is true while the clock runs: the deadline scan only looks at those rows, through
+    partial indexes, so paused or finished cases cost nothing however many there are.
+    """
+
+    limit_days = models.PositiveIntegerField("承诺时限（工作日）", default=0)
+    started_on = models.DateField("计时起始日（受理日）", null=True, blank=True)
+    due_date = models.DateField("办结期限", null=True, blank=True)
+    yellow_date = models.DateField("黄灯日期", null=True, blank=True)
+    paused_since = models.DateField("暂停计时起始日", null=True, blank=True)
+    paused_days = models.PositiveIntegerField("暂停工作日数", default=0)
+    extension_days = models.PositiveIntegerField("延期工作日数", default=0)
+    timed = models.BooleanField("计时中", default=False)
+    warning = models.CharField("预警", max_length=10, choices=WarningLevel.choices, default="", blank=True)
+    warned_at = models.DateTimeField("预警时间", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Application(Clock):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "已提交，待预审"
+        PRE_REVIEWED = "pre_reviewed", "预审通过，待受理"
+        CORRECTION = "correction", "待补正"
+        ACCEPTED = "accepted", "已受理"
+        IN_REVIEW = "in_review", "审批中"
+        DECIDED = "decided", "已办结，待出件"
+        RESULT_READY = "result_ready", "结果已制作，待送达"
+        DELIVERED = "delivered", "已送达"
+        CLOSED = "closed", "已归档"
+        REJECTED = "rejected", "不予受理"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    KINDS = [("bundle", "一件事"), ("item", "单事项")]
+
+    number = models.CharField("办件编号", max_length=40, unique=True)
+    kind = models.CharField("类型", max_length=10, choices=KINDS)
+    code = models.CharField("一件事/事项编码", max_length=64)
+    name = models.CharField("名称", max_length=200)
+    catalog_version = models.PositiveIntegerField("目录版本", null=True, blank=True)
+    region = models.ForeignKey(Region, verbose_name="办理区划", on_delete=models.PROTECT, related_name="+")
+    hall = models.ForeignKey(
+        Hall, verbose_name="受理大厅", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField("渠道", max_length=20, choices=Channel.choices, default=Channel.WEB)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    applicant_name = models.CharField("申请人姓名", max_length=100, blank=True)
+    applicant_id_number = models.CharField("申请人证件号码", max_length=18, blank=True)
+    applicant_phone = models.CharField("联系电话", max_length=20, blank=True)
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="申请单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="代办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agent_applications",
+    )
+    agent_authorisation = models.JSONField("代办授权记录", default=dict, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT, related_name="+"
+    )
+    idempotency_key = models.CharField("幂等键", max_length=100, blank=True, default="")
+    request_hash = models.CharField("请求摘要", max_length=64, blank=True, default="")
+    answers = models.JSONField("情形回答", default=dict, blank=True)
+    plan = models.JSONField("办理方案（冻结）", default=dict)
+    form = models.JSONField("申请表数据", default=dict, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    resume_status = models.CharField("补正后恢复状态", max_length=20, blank=True, default="")
+    intake = models.CharField(
+        "受理方式",
+        max_length=20,
+        blank=True,
+        default="",
+        choices=[("normal", "受理"), ("gaps", "容缺受理"), ("commitment", "告知承诺")],
+    )
+    gap_commitment_date = models.DateField("容缺补齐承诺日期", null=True, blank=True)
+    gap_overdue = models.BooleanField("容缺逾期未补齐", default=False)
+    reason = models.TextField("最近一次处理意见", blank=True)
+    delivery_method = models.CharField(
+        "出件方式",
+        max_length=20,
+        blank=True,
+        default="",
+        choices=[("window", "综合窗口领取"), ("mail", "邮寄送达"), ("electronic", "电子送达")],
+    )
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    decided_at = models.DateTimeField("办结时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "办件"
+        verbose_name_plural = "办件"
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="application_idempotency_once",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["applicant", "-created_at"], name="application_applicant"),
+            models.Index(fields=["hall", "status"], name="application_hall"),
+            models.Index(fields=["region", "status"], name="application_region"),
+            models.Index(fields=["due_date"], condition=Q(timed=True), name="application_due_scan"),
+            models.Index(fields=["yellow_date"], condition=Q(timed=True), name="application_yellow_scan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in TERMINAL_APPLICATION_STATES
+
+
+TERMINAL_APPLICATION_STATES = {
+    Application.Status.CLOSED,
+    Application.Status.REJECTED,
+    Application.Status.WITHDRAWN,
+    Application.Status.DELIVERED,
+}
+
+
+class RegionDaySequence(models.Model):
+    """Last sequence number handed out per region and day (办件编号流水号)."""
+
+    region = models.CharField(max_length=12)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "编号流水"
+        verbose_name_plural = "编号流水"
+        constraints = [models.UniqueConstraint(fields=["region", "day"], name="sequence_region_day")]
+
+
+class SubCase(Clock):
+    class Status(models.TextChoices):
+        PENDING = "pending", "待受理"
+        WAITING = "waiting", "等待前置事项"
+        IN_REVIEW = "in_review", "审查中"
+        CORRECTION = "correction", "补正中（暂停计时）"
+        SPECIAL = "special", "特别程序中（不计时）"
+        APPROVED = "approved", "准予许可/办结"
+        REFUSED = "refused", "不予许可"
+        STOPPED = "stopped", "已终止"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="subcases")
+    number = models.CharField("子件编号", max_length=44, unique=True)
+    position = models.PositiveIntegerField("顺序", default=0)
+    item_code = models.CharField("事项编码", max_length=64)
+    item_name = models.CharField("事项名称", max_length=200)
+    department = models.ForeignKey(
+        Department, verbose_name="承办部门", on_delete=models.PROTECT, related_name="subcases"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name="区划", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    after = models.JSONField("前置事项", default=list, blank=True)
+    inspection_required = models.BooleanField("需现场核查", default=False)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    resume_status = models.CharField("补正后恢复状态", max_length=20, blank=True, default="")
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_subcases",
+    )
+    decision = models.CharField(
+        "决定", max_length=10, blank=True, default="", choices=[("approved", "准予"), ("refused", "不予")]
+    )
+    reasons = models.TextField("决定理由", blank=True)
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    started_at = models.DateTimeField("开始审查时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "子件（部门审批）"
+        verbose_name_plural = "子件（部门审批）"
+        ordering = ["application_id", "position"]
+        indexes = [
+            models.Index(fields=["department", "status"], name="subcase_department"),
+            # the deadline scan: running clocks only; ``warning`` stays out of the indexes so
+            # marking a case is a HOT update (no index maintenance) on PostgreSQL
+            models.Index(fields=["due_date"], condition=Q(timed=True), name="subcase_due_scan"),
+            models.Index(fields=["yellow_date"], condition=Q(timed=True), name="subcase_yellow_scan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.item_name}"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in (self.Status.APPROVED, self.Status.REFUSED, self.Status.STOPPED)
+
+
+def upload_name(sha256: str, extension: str) -> str:
+    """Content-addressed storage path: the same file uploaded twice is stored once."""
+    return f"cases/{sha256[:2]}/{sha256[2:4]}/{sha256}.{extension}"
+
+
+class Material(models.Model):
+    """One material of the merged list: uploaded, received on paper, exempt, or missing (容缺)."""
+
+    SOURCES = [
+        ("upload", "网上上传"),
+        ("paper", "窗口收取纸质材料"),
+        ("platform", "平台获取（免提交）"),
+        ("gap", "容缺（待补齐）"),
+    ]
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
+    material = models.CharField("材料类型", max_length=64)
+    name = models.CharField("材料名称", max_length=200)
+    source = models.CharField("来源", max_length=10, choices=SOURCES)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField("大小（字节）", default=0)
+    content_type = models.CharField(max_length=40, blank=True)
+    filename = models.CharField("原文件名", max_length=200, blank=True)
+    path = models.CharField(max_length=200, blank=True)
+    exempt_via = models.CharField("免提交方式", max_length=20, blank=True)
+    commitment_date = models.DateField("承诺补齐日期", null=True, blank=True)
+    fulfilled_at = models.DateTimeField("补齐时间", null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "申请材料"
+        verbose_name_plural = "申请材料"
+        ordering = ["application_id", "id"]
+        indexes = [
+            models.Index(
+                fields=["commitment_date"],
+                condition=Q(source="gap", fulfilled_at__isnull=True),
+                name="material_open_gaps",
+            )
+        ]
+
+
+class CorrectionRequest(models.Model):
+    """补正材料通知: what is missing or wrong; the clock stops until the applicant resubmits."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="corrections")
+    items = models.JSONField("需补正内容", default=list)
+    reason = models.TextField("说明")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_on = models.DateField("通知日期")
+    resolved_on = models.DateField("补正日期", null=True, blank=True)
+    paused_days = models.PositiveIntegerField("暂停工作日数", default=0)
+
+    class Meta:
+        verbose_name = "补正通知"
+        verbose_name_plural = "补正通知"
+        ordering = ["application_id", "id"]
+
+
+class Commitment(models.Model):
+    """告知承诺: the applicant's signed commitment; each approved sub-case gets a post-check."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="commitment")
+    text = models.TextField("承诺内容")
+    signed_by_name = models.CharField("承诺人", max_length=100)
+    signed_on = models.DateField("签署日期")
+
+    class Meta:
+        verbose_name = "告知承诺书"
+        verbose_name_plural = "告知承诺书"
+
+
+class PostCheck(models.Model):
+    """告知承诺事后核查任务."""
+
+    subcase = models.OneToOneField(SubCase, on_delete=models.CASCADE, related_name="post_check")
+    due_date = models.DateField("核查期限")
+    status = models.CharField(
+        "状态",
+        max_length=10,
+        default="open",
+        choices=[("open", "待核查"), ("passed", "核查属实"), ("failed", "承诺不实")],
+    )
+    result = models.TextField("核查结果", blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "事后核查"
+        verbose_name_plural = "事后核查"
+
+
+class SpecialProcedure(models.Model):
+    """听证、专家评审、检验检测 … — time not counted in the limit (行政许可法 art. 45)."""
+
+    KINDS = [
+        ("hearing", "听证"),
+        ("expert_review", "专家评审"),
+        ("testing", "检验检测"),
+        ("inspection", "检疫鉴定"),
+        ("tender", "招标拍卖"),
+    ]
+    subcase = models.ForeignKey(SubCase, on_delete=models.CASCADE, related_name="special_procedures")
+    kind = models.CharField("程序", max_length=20, choices=KINDS)
+    reason = models.TextField("事由")
+    started_on = models.DateField("开始日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    paused_days = models.PositiveIntegerField("不计时工作日数", default=0)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "特别程序"
+        verbose_name_plural = "特别程序"
+
+
+class Extension(models.Model):
+    """延期 (art. 42): approved by a supervisor or the department; adds working days."""
+
+    subcase = models.ForeignKey(SubCase, on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveIntegerField("延长工作日数")
+    reason = models.TextField("理由")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField("批准时间")
+
+    class Meta:
+        verbose_name = "延期"
+        verbose_name_plural = "延期"
+
+
+class Inspection(models.Model):
+    """一次联合踏勘: one on-site inspection for every sub-case that needs one."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="inspection")
+    subcases = models.ManyToManyField(SubCase, related_name="inspections")
+    scheduled_for = models.DateField("核查日期")
+    location = models.CharField("地点", max_length=300, blank=True)
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    result = models.CharField(
+        "结论", max_length=10, blank=True, default="", choices=[("passed", "符合"), ("failed", "不符合")]
+    )
+    findings = models.TextField("核查情况", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "联合核查"
+        verbose_name_plural = "联合核查"
+
+
+class Delivery(models.Model):
+    """统一出件: window pickup, mail with tracking number, or electronic delivery."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="delivery")
+    method = models.CharField("方式", max_length=20)
+    tracking_number = models.CharField("邮件单号", max_length=60, blank=True)
+    address = models.CharField("寄送地址", max_length=300, blank=True)
+    delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    delivered_at = models.DateTimeField("送达时间")
+
+    class Meta:
+        verbose_name = "送达"
+        verbose_name_plural = "送达"
+
+
+class Notice(models.Model):
+    """A numbered notice (受理通知书 …); its token is the public verification link (QR code)."""
+
+    KINDS = [
+        ("acceptance", "受理通知书"),
+        ("rejection", "不予受理决定书"),
+        ("correction", "补正材料通知书"),
+        ("gaps", "容缺受理告知书"),
+        ("completion", "办结通知书"),
+    ]
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token = models.CharField(max_length=43, unique=True)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField("类型", max_length=20, choices=KINDS)
+    number = models.CharField("文号", max_length=80, unique=True)
+    department_name = models.CharField("出具单位", max_length=200)
+    issued_on = models.DateField("日期")
+    content = models.JSONField("内容", default=dict)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "文书"
+        verbose_name_plural = "文书"
+        ordering = ["application_id", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"

@@ -1,0 +1,197 @@
+"""查询进度: one read model of an application for the API and the web pages.
+
+Personal numbers (公民身份号码, phone numbers, in the applicant block and in the form) are
+shown in full only to the applicant's side; staff see them masked (accounts.masking).
+Approvers see only their own department's sub-cases in detail.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from onething.accounts.masking import mask_text
+from onething.audit.models import AuditRecord
+from onething.cases import lifecycle
+from onething.cases.access import APPLICANT, APPROVER, CLERK, SUPERVISOR, approver_departments, roles_for
+from onething.cases.models import Application, SubCase
+from onething.cases.notices import verify_url
+from onething.kernel.codes import mask_id_number, mask_phone
+
+ACTION_NAMES = {
+    "application.submit": "提交申请",
+    "application.pre_review": "预审通过",
+    "application.accept": "受理",
+    "application.accept_with_gaps": "容缺受理",
+    "application.accept_on_commitment": "告知承诺受理",
+    "application.reject": "不予受理",
+    "application.request_correction": "要求补正",
+    "application.resubmit": "补正后重新提交",
+    "application.start_review": "开始审批",
+    "application.complete": "全部事项办结",
+    "application.schedule_inspection": "安排联合现场核查",
+    "application.record_inspection": "记录现场核查结果",
+    "application.flag_gap_overdue": "容缺材料逾期",
+    "application.result_ready": "办理结果已制作",
+    "application.deliver": "送达",
+    "application.withdraw": "撤回申请",
+    "application.close": "归档",
+    "application.upload": "上传材料",
+    "application.receive": "窗口收取纸质材料",
+    "subcase.route": "分送承办部门",
+    "subcase.unblock": "前置事项办结，开始审查",
+    "subcase.start_review": "承办人签收",
+    "subcase.decide": "作出决定",
+    "subcase.start_special_procedure": "启动特别程序",
+    "subcase.end_special_procedure": "特别程序结束",
+    "subcase.extend": "延长时限",
+    "subcase.stop": "终止办理",
+    "subcase.record_post_check": "事后核查",
+}
+
+
+def _mask_form(plan: dict, form: dict) -> dict:
+    types = {f["element"]: f.get("type") for f in plan.get("form", [])}
+    out = {}
+    for key, value in form.items():
+        if types.get(key) == "id_number" and isinstance(value, str):
+            out[key] = mask_id_number(value)
+        elif types.get(key) == "phone" and isinstance(value, str):
+            out[key] = mask_phone(value)
+        elif isinstance(value, str):
+            out[key] = mask_text(value)
+        else:
+            out[key] = value
+    return out
+
+
+def visible_subcases(app: Application, viewer, roles: set[str]) -> list[SubCase]:
+    subs = list(app.subcases.select_related("department", "handler").order_by("position"))
+    if roles & {APPLICANT, CLERK, SUPERVISOR}:
+        return subs
+    departments = approver_departments(viewer)
+    return [s for s in subs if s.department_id in departments]
+
+
+def application_view(app: Application, viewer, roles: set[str] | None = None) -> dict:
+    roles = roles if roles is not None else roles_for(viewer, app)
+    owner = APPLICANT in roles
+    subs = visible_subcases(app, viewer, roles)
+    numbers = [app.number, *(s.number for s in subs)]
+    form = dict(app.form) if owner else _mask_form(app.plan, app.form)
+    history = (
+        AuditRecord.objects.filter(
+            Q(object_type="application", object_id=app.number)
+            | Q(object_type="subcase", object_id__in=numbers)
+        )
+        .order_by("sequence")
+        .values("at", "action", "actor_label", "reason", "object_id")
+    )
+    return {
+        "number": app.number,
+        "status": app.status,
+        "status_name": app.get_status_display(),
+        "kind": app.kind,
+        "code": app.code,
+        "name": app.name,
+        "channel": app.channel,
+        "channel_name": app.get_channel_display(),
+        "region": app.region_id,
+        "hall": app.hall.name if app.hall_id else None,
+        "applicant": {
+            "name": app.applicant_name,
+            "id_number": app.applicant_id_number if owner else mask_id_number(app.applicant_id_number),
+            "phone": app.applicant_phone if owner else mask_phone(app.applicant_phone),
+            "enterprise": app.enterprise.name if app.enterprise_id else None,
+        },
+        "intake": app.intake,
+        "limit_days": app.limit_days,
+        "created_at": app.created_at,
+        "accepted_at": app.accepted_at,
+        "due_date": app.due_date,
+        "warning": app.warning,
+        "gap_commitment_date": app.gap_commitment_date,
+        "reason": app.reason,
+        "form": form,
+        "form_fields": [
+            {"element": f["element"], "label": f["label"], "value": form.get(f["element"], "")}
+            for f in app.plan.get("form", [])
+        ],
+        "subcases": [
+            {
+                "number": s.number,
+                "item": s.item_code,
+                "name": s.item_name,
+                "department": {"code": s.department_id, "name": s.department.name},
+                "status": s.status,
+                "status_name": s.get_status_display(),
+                "after": s.after,
+                "limit_days": s.limit_days,
+                "started_on": s.started_on,
+                "due_date": s.due_date,
+                "warning": s.warning,
+                "handler": s.handler.display_name if s.handler_id else None,
+                "decision": s.decision,
+                "reasons": s.reasons,
+                "decided_at": s.decided_at,
+                "inspection_required": s.inspection_required,
+                "actions": lifecycle.allowed_events(s.status, roles_for(viewer, app, s), subcase=True)
+                if app.status in lifecycle.RUNNING
+                else [],
+            }
+            for s in subs
+        ],
+        "materials": [
+            {
+                "id": m.id,
+                "material": m.material,
+                "name": m.name,
+                "source": m.source,
+                "source_name": m.get_source_display(),
+                "size": m.size,
+                "content_type": m.content_type,
+                "commitment_date": m.commitment_date,
+                "fulfilled": m.fulfilled_at is not None,
+            }
+            for m in app.materials.all()
+        ],
+        "required_materials": [
+            {
+                k: m.get(k)
+                for k in (
+                    "material",
+                    "name",
+                    "kind",
+                    "originals",
+                    "copies",
+                    "required",
+                    "exempt",
+                    "exempt_via",
+                )
+            }
+            for m in app.plan.get("materials", [])
+        ],
+        "notices": [
+            {
+                "id": str(n.id),
+                "kind": n.kind,
+                "kind_name": n.get_kind_display(),
+                "number": n.number,
+                "issued_on": n.issued_on,
+                "department": n.department_name,
+                "url": f"/api/v1/applications/{app.number}/notices/{n.id}.pdf",
+                "verify_url": verify_url(n),
+            }
+            for n in app.notices.order_by("created_at")
+        ],
+        "history": [
+            {
+                "at": h["at"],
+                "action": ACTION_NAMES.get(h["action"], h["action"])
+                + ("" if h["object_id"] == app.number else f"（{h['object_id'][-2:]}）"),
+                "actor": h["actor_label"],
+                "reason": h["reason"] if owner or roles & {CLERK, APPROVER, SUPERVISOR} else "",
+            }
+            for h in history
+        ],
+        "actions": lifecycle.allowed_events(app.status, roles),
+    }

@@ -1,0 +1,33 @@
+"""Periodic work of the cases app (huey): deadline warnings and missed 容缺 commitments.
+
+Runs every 15 minutes; both steps are idempotent (a case is marked once per level), so a
+missed or repeated run never double-notifies.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from onething.cases import deadlines, lifecycle
+
+
+def run_scan(now=None) -> dict:
+    """One scan at ``now`` (injectable for tests and replays)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    result = deadlines.scan(today, now)
+    gaps = lifecycle.flag_missed_commitments(today, now)
+    return {
+        "yellow": result.yellow,
+        "red": result.red,
+        "applications_yellow": result.applications_yellow,
+        "applications_red": result.applications_red,
+        "gaps_overdue": len(gaps),
+    }
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def scan_deadlines() -> dict:
+    return run_scan()

@@ -1,0 +1,442 @@
+"""Portal pages of 办件: apply, my applications, progress, window intake, approver queue,
+supervisor board, notices and the public verification page.
+
+Views are thin: they read forms, call ``intake``/``lifecycle`` and render. Object access uses
+the same rules as the API (``access.roles_for``): anyone who may not see an application gets
+a plain 404 page with nothing of the application in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from onething.accounts.models import User
+from onething.cases import intake, lifecycle, notices
+from onething.cases.access import (
+    APPLICANT,
+    APPROVER,
+    CLERK,
+    SUPERVISOR,
+    approver_departments,
+    clerk_halls,
+    roles_for,
+    supervised_regions,
+)
+from onething.cases.models import Application, Channel, Inspection, Material, Notice, SubCase
+from onething.cases.progress import application_view
+from onething.core.errors import ApiError
+
+S = Application.Status
+
+
+def _visible(request, number: str) -> tuple[Application, set[str]]:
+    app = Application.objects.select_related("region", "hall", "enterprise").filter(number=number).first()
+    roles = roles_for(request.user, app) if app is not None else set()
+    if app is None or not roles:
+        raise Http404("未找到该办件")
+    return app, roles
+
+
+# ------------------------------------------------------------------------------- applicant
+
+
+@login_required
+@require_GET
+def my_applications(request):
+    """我的办件."""
+    apps = Application.objects.filter(
+        Q(applicant=request.user)
+        | Q(agent=request.user)
+        | (Q(submitted_by=request.user) & ~Q(channel="window"))
+    ).order_by("-created_at")[:100]
+    staff = {
+        "clerk": bool(clerk_halls(request.user)),
+        "approver": bool(approver_departments(request.user)),
+        "supervisor": bool(supervised_regions(request.user)),
+    }
+    return render(request, "cases/my_list.html", {"applications": apps, "staff": staff})
+
+
+def _answers_from(request_data, plan_questions) -> dict[str, str]:
+    return {q.id: request_data.get(f"a.{q.id}", "") for q in plan_questions}
+
+
+def _apply_context(request, kind: str, code: str, window: bool):
+    raw = {k[2:]: v for k, v in request.GET.items() if k.startswith("a.")}
+    if request.method == "POST":
+        raw = {k[2:]: v for k, v in request.POST.items() if k.startswith("a.")}
+    try:
+        plan = intake.load_plan(kind, code, raw, strings=True)
+    except ApiError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message)
+        messages.error(request, exc.message)
+        plan = intake.load_plan(kind, code, {}, strings=True)
+    return plan, raw
+
+
+@login_required
+def apply(request, kind: str, code: str, window: bool = False):
+    """一表申请: questions first (情形引导), then the one merged form and one set of materials."""
+    if kind not in ("bundle", "item"):
+        raise Http404
+    if window and not clerk_halls(request.user):
+        raise Http404
+    plan, raw = _apply_context(request, kind, code, window)
+    error = None
+    if request.method == "POST" and not plan.open_questions:
+        form = {f.element: request.POST.get(f"f.{f.element}", "") for f in plan.form}
+        on_behalf = None
+        if window:
+            on_behalf = {
+                "name": request.POST.get("applicant_name", ""),
+                "id_number": request.POST.get("applicant_id_number", ""),
+                "phone": request.POST.get("applicant_phone", ""),
+            }
+        ua = request.headers.get("User-Agent", "")
+        channel = Channel.WINDOW if window else (Channel.MOBILE if "Mobile" in ua else Channel.WEB)
+        try:
+            submission = intake.submit(
+                request.user,
+                kind=kind,
+                code=code,
+                answers=raw,
+                form={k: v for k, v in form.items() if v != ""},
+                channel=channel,
+                idempotency_key=request.POST.get("idempotency_key", ""),
+                on_behalf=on_behalf,
+                strings=True,
+            )
+            app = submission.application
+        except ApiError as exc:
+            error = exc
+        else:
+            # the application exists from here on: a bad file must not hide that from the applicant
+            messages.success(request, f"申请已提交，办件编号 {app.number}")
+            for line in plan.materials:
+                upload = request.FILES.get(f"m.{line.material}")
+                if upload is not None and not line.exempt:
+                    try:
+                        intake.store_upload(app, line.material, upload, request.user)
+                    except ApiError as exc:
+                        messages.error(request, f"“{line.name}”上传失败：{exc.message}，请在本页补充上传")
+            if window:
+                received = [m for m in request.POST.getlist("received") if m]
+                if received:
+                    lifecycle.record_received(app, received, request.user)
+            return redirect("cases:detail", number=app.number)
+    context = {
+        "plan": plan,
+        "kind": kind,
+        "code": code,
+        "answers": raw,
+        "window": window,
+        "error": error,
+        "fields": [
+            {
+                "id": f"f-{n}",
+                "element": f.element,
+                "label": f.label,
+                "type": f.type,
+                "required": f.required,
+                "choices": f.choices,
+                "value": request.POST.get(f"f.{f.element}", ""),
+                "invalid": error is not None and error.field == f"form.{f.element}",
+            }
+            for n, f in enumerate(plan.form, start=1)
+        ],
+        "applicant_values": {
+            k: request.POST.get(k, "") for k in ("applicant_name", "applicant_id_number", "applicant_phone")
+        },
+        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+        "questions": [
+            {"id": q.id, "text": q.text, "type": q.type, "choices": q.choices, "value": raw.get(q.id, "")}
+            for q in plan.questions
+        ],
+        "upload_max_mb": settings.ONETHING["UPLOAD_MAX_BYTES"] // (1024 * 1024),
+    }
+    return render(request, "cases/apply.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_GET
+def detail(request, number: str):
+    """查询进度 and, for staff, the actions their role allows."""
+    app, roles = _visible(request, number)
+    view = application_view(app, request.user, roles)
+    today = timezone.localdate()
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "app": view,
+            "roles": roles,
+            "is_applicant": APPLICANT in roles,
+            "is_clerk": CLERK in roles,
+            "is_approver": APPROVER in roles,
+            "is_supervisor": SUPERVISOR in roles,
+            "default_commitment": today + dt.timedelta(days=7),
+            "today": today,
+            "missing": [m["material"] for m in lifecycle.missing_materials(app)],
+            "correction": app.corrections.filter(resolved_on__isnull=True).order_by("-id").first(),
+            "gaps": list(app.materials.filter(source="gap", fulfilled_at__isnull=True)),
+            "uploadable": [m for m in view["required_materials"] if not m["exempt"]],
+            "can_upload": app.status in intake.UPLOADABLE_STATES and bool(roles & {APPLICANT, CLERK}),
+            "inspection": Inspection.objects.filter(application=app).first(),
+        },
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _date(value: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise lifecycle.InvalidAction("日期格式应为 YYYY-MM-DD", field)
+
+
+APPLICATION_ACTIONS = {
+    "pre_review": lambda app, u, p: lifecycle.pre_review(app, u, reason=p.get("reason", "")),
+    "accept": lambda app, u, p: lifecycle.accept(
+        app,
+        u,
+        reason=p.get("reason", ""),
+        received=p.getlist("received"),
+        on_the_spot=p.get("on_the_spot") == "1",
+    ),
+    "accept_with_gaps": lambda app, u, p: lifecycle.accept_with_gaps(
+        app,
+        u,
+        gaps=p.getlist("gaps"),
+        commitment_date=_date(p.get("commitment_date"), "commitment_date"),
+        received=p.getlist("received"),
+        reason=p.get("reason", ""),
+    ),
+    "accept_on_commitment": lambda app, u, p: lifecycle.accept_on_commitment(
+        app, u, commitment_text=p.get("commitment_text", ""), signed_by_name=p.get("signed_by_name", "")
+    ),
+    "reject": lambda app, u, p: lifecycle.reject(app, u, reason=p.get("reason", "")),
+    "request_correction": lambda app, u, p: lifecycle.request_correction(
+        app, u, items=_lines(p.get("items")), reason=p.get("reason", "")
+    ),
+    "resubmit": lambda app, u, p: lifecycle.resubmit(app, u, reason=p.get("reason", "")),
+    "withdraw": lambda app, u, p: lifecycle.withdraw(app, u, reason=p.get("reason", "")),
+    "schedule_inspection": lambda app, u, p: lifecycle.schedule_inspection(
+        app, u, on=_date(p.get("on"), "on"), location=p.get("location", "")
+    ),
+    "record_inspection": lambda app, u, p: lifecycle.record_inspection(
+        app, u, result=p.get("result", ""), findings=p.get("findings", "")
+    ),
+    "result_ready": lambda app, u, p: lifecycle.result_ready(app, u, method=p.get("method", "window")),
+    "deliver": lambda app, u, p: lifecycle.deliver(
+        app,
+        u,
+        method=p.get("method", "window"),
+        tracking_number=p.get("tracking_number", ""),
+        address=p.get("address", ""),
+    ),
+    "close": lambda app, u, p: lifecycle.close(app, u),
+}
+
+
+def _approver_by_name(name: str):
+    return User.objects.filter(username=name).first() if name else None
+
+
+SUBCASE_ACTIONS = {
+    "start_review": lambda sub, u, p: lifecycle.start_review(sub, u),
+    "decide": lambda sub, u, p: lifecycle.decide(
+        sub, u, decision=p.get("decision", ""), reasons=p.get("reasons", "")
+    ),
+    "start_special_procedure": lambda sub, u, p: lifecycle.start_special_procedure(
+        sub, u, kind=p.get("kind", ""), reason=p.get("reason", "")
+    ),
+    "end_special_procedure": lambda sub, u, p: lifecycle.end_special_procedure(sub, u),
+    "extend": lambda sub, u, p: lifecycle.extend(
+        sub,
+        u,
+        days=int(p.get("days") or 0) if (p.get("days") or "0").isdigit() else 0,
+        reason=p.get("reason", ""),
+        approved_by=_approver_by_name(p.get("approved_by", "")),
+    ),
+}
+
+
+@login_required
+@require_POST
+def act(request, number: str, event: str):
+    """One endpoint for every button: the event names the lifecycle function."""
+    app, roles = _visible(request, number)
+    try:
+        if "sub" in request.POST:
+            handler = SUBCASE_ACTIONS.get(event)
+            sub = app.subcases.filter(number=request.POST["sub"]).first()
+            if handler is None or sub is None:
+                raise Http404
+            if not roles & {CLERK, SUPERVISOR, APPLICANT} and APPROVER not in roles_for(
+                request.user, app, sub
+            ):
+                raise Http404
+            handler(sub, request.user, request.POST)
+        elif event == "upload":
+            material = request.POST.get("material", "")
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise lifecycle.InvalidAction("请选择文件", "file")
+            if not roles & {APPLICANT, CLERK}:
+                raise lifecycle.NotPermitted()
+            intake.store_upload(app, material, upload, request.user)
+        else:
+            handler = APPLICATION_ACTIONS.get(event)
+            if handler is None:
+                raise Http404
+            handler(app, request.user, request.POST)
+        messages.success(request, "操作成功")
+    except ApiError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases:detail", number=app.number)
+
+
+# ------------------------------------------------------------------------------- staff
+
+
+@login_required
+@require_GET
+def window(request):
+    """综合窗口: intake waiting in the hall, results to hand out, and new intake."""
+    halls = clerk_halls(request.user)
+    if not halls:
+        raise Http404
+    hall = halls[0]
+    scope = Q(hall=hall) | Q(hall__isnull=True, region_id=hall.region_id)
+    waiting = Application.objects.filter(
+        scope, status__in=[S.SUBMITTED, S.PRE_REVIEWED, S.CORRECTION]
+    ).order_by("created_at")
+    results = Application.objects.filter(scope, status__in=[S.DECIDED, S.RESULT_READY]).order_by("decided_at")
+    bundles, items = intake.hall_offers(hall)
+    return render(
+        request,
+        "cases/window.html",
+        {
+            "hall": hall,
+            "waiting": waiting[:200],
+            "results": results[:200],
+            "bundles": bundles,
+            "items": items,
+        },
+    )
+
+
+def _urgency(qs):
+    return qs.annotate(
+        urgency=Case(
+            When(warning="red", then=Value(0)),
+            When(warning="yellow", then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    ).order_by("urgency", "due_date", "number")
+
+
+@login_required
+@require_GET
+def approver_queue(request):
+    """审批人员: the department's running sub-cases, most urgent first."""
+    departments = approver_departments(request.user)
+    if not departments:
+        raise Http404
+    subs = _urgency(
+        SubCase.objects.filter(
+            department_id__in=departments,
+            status__in=[
+                SubCase.Status.IN_REVIEW,
+                SubCase.Status.SPECIAL,
+                SubCase.Status.CORRECTION,
+                SubCase.Status.WAITING,
+            ],
+        ).select_related("application", "handler")
+    )[:300]
+    return render(request, "cases/queue.html", {"subcases": subs, "today": timezone.localdate()})
+
+
+@login_required
+@require_GET
+def supervisor_board(request):
+    """督查: yellow and red cases in the supervised regions."""
+    regions = supervised_regions(request.user)
+    if not regions:
+        raise Http404
+    scope = Q()
+    for region in regions:
+        scope |= Q(region__path__startswith=region.path) | Q(region_id=region.code)
+    subs = _urgency(
+        SubCase.objects.filter(scope, warning__in=["yellow", "red"], timed=True).select_related(
+            "application", "department", "handler"
+        )
+    )[:500]
+    return render(request, "cases/supervisor.html", {"subcases": subs, "regions": regions})
+
+
+@login_required
+@require_GET
+def staff_home(request):
+    if clerk_halls(request.user):
+        return redirect("cases:window")
+    if approver_departments(request.user):
+        return redirect("cases:approver")
+    if supervised_regions(request.user):
+        return redirect("cases:supervisor")
+    return redirect("cases:mine")
+
+
+# ------------------------------------------------------------------------------- files
+
+
+@login_required
+@require_GET
+def notice_pdf(request, number: str, notice_id: uuid.UUID):
+    app, _ = _visible(request, number)
+    notice = Notice.objects.filter(application=app, pk=notice_id).first()
+    if notice is None:
+        raise Http404
+    response = HttpResponse(notices.render_pdf(notice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{notice.id}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def material_file(request, number: str, material_id: int):
+    app, _ = _visible(request, number)
+    material = Material.objects.filter(application=app, pk=material_id).first()
+    if material is None or not material.path:
+        raise Http404
+    try:
+        handle = intake.open_material(material)
+    except ApiError:
+        raise Http404
+    response = FileResponse(handle, content_type=material.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def verify(request, token: str):
+    """Public: is this notice genuine? Shows the notice's identity, never personal data."""
+    notice = Notice.objects.select_related("application").filter(token=token).first()
+    status = 200 if notice else 404
+    return render(request, "cases/verify.html", {"notice": notice}, status=status)
