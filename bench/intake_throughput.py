@@ -153,9 +153,11 @@ def _insert(conn, table: str, row: dict, returning: bool = False):
     return cur.fetchone()[0] if returning else None
 
 
-def baseline_load(dsn: str, rows: dict, clients: int, seconds: float) -> dict:
-    """Bare psycopg: the same rows (sequence, application, sub-cases, materials, audit link),
-    one transaction per application, no framework."""
+def baseline_load(dsn: str, rows: dict, clients: int, seconds: float, audit_mode: str = "pending") -> dict:
+    """Bare psycopg: the same rows (sequence, application, sub-cases, materials, audit record),
+    one transaction per application, no framework. ``audit_mode`` "pending" writes the audit
+    record as the platform does now (no chain lock; linking is not counted), "chain" locks
+    the chain head until COMMIT as the platform did before."""
     latencies: list[float] = []
     counts = [0]
     lock = threading.Lock()
@@ -182,18 +184,28 @@ def baseline_load(dsn: str, rows: dict, clients: int, seconds: float) -> dict:
                     )
                 for mat in rows["mats"]:
                     _insert(conn, "cases_material", dict(mat, application_id=app_id))
-                head = conn.execute(
-                    "SELECT last_hash, length FROM audit_chainhead WHERE id = 1 FOR UPDATE"
-                ).fetchone()
-                digest = hashlib.sha256(f"{head[0]}\n{number}".encode()).hexdigest()
-                audit = dict(
-                    rows["audit"], sequence=head[1] + 1, object_id=number, previous_hash=head[0], hash=digest
-                )
-                _insert(conn, "audit_auditrecord", audit)
-                conn.execute(
-                    "UPDATE audit_chainhead SET last_hash = %s, length = %s WHERE id = 1",
-                    [digest, head[1] + 1],
-                )
+                if audit_mode == "chain":  # the old platform path: lock the head until COMMIT
+                    head = conn.execute(
+                        "SELECT last_hash, length FROM audit_chainhead WHERE id = 1 FOR UPDATE"
+                    ).fetchone()
+                    digest = hashlib.sha256(f"{head[0]}\n{number}".encode()).hexdigest()
+                    audit = dict(
+                        rows["audit"],
+                        sequence=head[1] + 1,
+                        object_id=number,
+                        previous_hash=head[0],
+                        hash=digest,
+                    )
+                    _insert(conn, "audit_auditrecord", audit)
+                    conn.execute(
+                        "UPDATE audit_chainhead SET last_hash = %s, length = %s WHERE id = 1",
+                        [digest, head[1] + 1],
+                    )
+                else:  # what the platform writes now: a pending record, linked after commit
+                    audit = dict(
+                        rows["audit"], sequence=None, object_id=number, previous_hash=None, hash=None
+                    )
+                    _insert(conn, "audit_auditrecord", audit)
             local.append(time.perf_counter() - start)
             done += 1
         conn.close()
@@ -224,6 +236,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--baseline-audit",
+        choices=["pending", "chain"],
+        default="pending",
+        help="baseline audit write: pending record (as the platform now) or locked chain append (before)",
+    )
     args = parser.parse_args()
 
     recreate_database()
@@ -255,7 +273,8 @@ def main() -> None:
     }
     if not args.skip_baseline:
         rows = template_rows(dsn)
-        result["baseline"] = baseline_load(dsn, rows, args.clients, args.seconds)
+        result["baseline"] = baseline_load(dsn, rows, args.clients, args.seconds, args.baseline_audit)
+        result["baseline"]["audit"] = args.baseline_audit
         result["ratio"] = round(http["per_second"] / result["baseline"]["per_second"], 3)
     result["machine"] = {"nproc": os.cpu_count()}
     print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -1,19 +1,45 @@
 """Writing and verifying the audit chain.
 
-:func:`record` must be called inside the transaction that makes the change it describes;
-it locks the chain head row so concurrent writers append one after the other.
+:func:`record` must be called inside the transaction that makes the change it describes. It
+inserts a *pending* record (no ``sequence``, ``previous_hash`` or ``hash`` yet) and takes no
+lock, so concurrent transactions never wait on each other for the audit log.
+
+:func:`link_pending` appends pending records to the chain: it locks the chain head row
+(``NOWAIT`` — when another linker holds it, that linker is already appending), reads the
+committed pending records in id order, gives each the next sequence number and its hash
+(:func:`onething.kernel.hashchain.link_hash` over the same content fields as before) and
+writes them back in one bulk update. It runs after every commit that recorded something
+(``transaction.on_commit``, best effort: a failure is logged, never raised to the request),
+every minute from a huey task (``onething.audit.tasks``) and at the start of
+:func:`verify_chain`.
+
+The window: a committed record is pending until the next linker run — normally a few
+milliseconds after its own commit; at most until the next minute's task when every linker run
+in between missed it (a linker that was already committing when the record committed). During
+that window the record is durable but not yet covered by a hash, so an edit of the pending row
+would not be detected; once linked, editing, deleting or reordering any record is.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from onething.audit.models import AuditRecord, ChainHead
 from onething.kernel.hashchain import GENESIS, first_broken_link, link_hash
+
+logger = logging.getLogger("onething.audit")
+
+LINK_BATCH = 1000
+LINK_ROUNDS = 5
+UPDATE_BATCH = 200  # rows per UPDATE … CASE statement
+_linking = threading.Lock()  # one on_commit linker per process at a time
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's answer to FOR UPDATE NOWAIT on a locked row
 
 
 def record(
@@ -25,13 +51,11 @@ def record(
     data: dict[str, Any] | None = None,
     at=None,
 ) -> AuditRecord:
-    """Append one record to the chain (in the caller's transaction)."""
-    if not transaction.get_connection().in_atomic_block:
+    """Write one pending record in the caller's transaction; it is linked after the commit."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("审计记录必须与其记录的变更在同一事务中写入")
-    ChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS, "length": 0})
-    head = ChainHead.objects.select_for_update().get(id=1)
-    entry = AuditRecord(
-        sequence=head.length + 1,
+    entry = AuditRecord.objects.create(
         at=at or timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=str(getattr(actor, "display_name", "") or actor or "系统")[:100],
@@ -39,21 +63,88 @@ def record(
         object_type=object_type,
         object_id=str(object_id),
         reason=reason or "",
-        # what the JSON column will hand back (tuples become lists, keys strings …), so the
-        # hash computed now is the one a verifier recomputes from the stored row
+        # what the JSON column will hand back (tuples become lists, keys strings …)
         data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
-        previous_hash=head.last_hash,
     )
-    entry.hash = link_hash(entry.previous_hash, entry.content())
-    entry.save()
-    head.last_hash = entry.hash
-    head.length = entry.sequence
-    head.save(update_fields=["last_hash", "length"])
+    # one linker run per transaction, however many records it wrote
+    if not any(getattr(func, "linker", False) for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(_link_after_commit)
     return entry
 
 
+def link_quietly() -> int:
+    """:func:`link_pending` for ``on_commit``: never fails the request that committed.
+
+    Skipped at once while another thread of this process is linking (it takes the records
+    committed meanwhile in its next round), which spares a failed ``NOWAIT`` attempt.
+    """
+    if not _linking.acquire(blocking=False):
+        return 0
+    try:
+        return link_pending()
+    except Exception:  # the periodic task and verify_chain link what this run could not
+        logger.exception("审计记录链接失败（稍后由定时任务重试）")
+        return 0
+    finally:
+        _linking.release()
+
+
+def _link_after_commit() -> None:
+    link_quietly()
+
+
+_link_after_commit.linker = True  # type: ignore[attr-defined]
+
+
+def link_pending(*, wait: bool = False, batch: int = LINK_BATCH) -> int:
+    """Append the committed pending records to the chain; the number linked.
+
+    Returns 0 at once when another linker holds the chain head (``wait=False``) — it links
+    them. Call outside a transaction: the lock is held only while linking.
+    """
+    if not AuditRecord.objects.filter(sequence__isnull=True).exists():
+        return 0
+    linked = 0
+    try:
+        with transaction.atomic():
+            head = ChainHead.objects.select_for_update(nowait=not wait).filter(id=1).first()
+            if head is None:  # the very first link: create the head (a racing creator loses)
+                ChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS, "length": 0})
+                head = ChainHead.objects.select_for_update(nowait=not wait).get(id=1)
+            for _ in range(LINK_ROUNDS):  # records committed meanwhile join this run
+                pending = list(AuditRecord.objects.filter(sequence__isnull=True).order_by("id")[:batch])
+                if not pending:
+                    break
+                previous, length = head.last_hash, head.length
+                for entry in pending:
+                    length += 1
+                    entry.sequence = length
+                    entry.previous_hash = previous
+                    entry.hash = previous = link_hash(previous, entry.content())
+                AuditRecord.objects.bulk_update(
+                    pending, ["sequence", "previous_hash", "hash"], batch_size=UPDATE_BATCH
+                )
+                head.last_hash, head.length = previous, length
+                linked += len(pending)
+            if linked:
+                head.save(update_fields=["last_hash", "length"])
+    except DatabaseError as exc:
+        if wait or getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        return 0  # the head is locked: another linker is appending (NOWAIT)
+    return linked
+
+
 def verify_chain(batch: int = 5000) -> AuditRecord | None:
-    """The first record whose link does not hold (tampered, removed or reordered), or ``None``."""
+    """The first record whose link does not hold (tampered, removed or reordered), or ``None``.
+
+    Links pending records first (waiting for a running linker); a record that was pending
+    before and still is afterwards could not be linked and is reported.
+    """
+    before = AuditRecord.objects.filter(sequence__isnull=True).order_by("-id").values_list("id", flat=True)
+    cutoff = before.first()
+    if cutoff is not None:
+        link_pending(wait=True)
 
     def rows():
         last = 0
@@ -73,13 +164,16 @@ def verify_chain(batch: int = 5000) -> AuditRecord | None:
     if broken is not None:
         return AuditRecord.objects.get(pk=broken)
     head = ChainHead.objects.filter(id=1).first()
-    last = AuditRecord.objects.order_by("-sequence").first()
+    last = AuditRecord.objects.filter(sequence__isnull=False).order_by("-sequence").first()
     if head and last and (head.last_hash != last.hash or head.length != last.sequence):
         return last  # records after this one were removed
+    if cutoff is not None:
+        stuck = AuditRecord.objects.filter(sequence__isnull=True, id__lte=cutoff).order_by("id").first()
+        if stuck is not None:
+            return stuck
     return None
 
 
 def history(object_type: str, object_id: str) -> list[AuditRecord]:
-    return list(
-        AuditRecord.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("sequence")
-    )
+    """The records about one object in the order they were written (pending ones included)."""
+    return list(AuditRecord.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("id"))

@@ -369,8 +369,12 @@ def submit(
     )
     # The number comes from its own short transaction: the per-region-day sequence row is
     # then locked for one statement, not for the whole intake (a rolled-back intake leaves a
-    # gap in the sequence, which is harmless: numbers stay unique and sortable).
-    with transaction.atomic():
+    # gap in the sequence, which is harmless: numbers stay unique and sortable). Outside a
+    # transaction that is the statement itself (autocommit: no BEGIN/COMMIT round trips).
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            application.number = numbering.allocate(region_code, timezone.localdate(now))
+    else:
         application.number = numbering.allocate(region_code, timezone.localdate(now))
     try:
         with transaction.atomic():

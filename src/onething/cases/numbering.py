@@ -37,7 +37,8 @@ def application_number(region: str, day: dt.date, sequence: int) -> str:
 
 
 def allocate(region: str, day: dt.date) -> str:
-    """Allocate the next application number (call inside the creating transaction)."""
+    """Allocate the next application number (intake calls it in autocommit: the one
+    statement is its own short transaction, committed before the application is written)."""
     return application_number(region, day, next_sequence(region[:6], day))
 
 

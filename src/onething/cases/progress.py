@@ -83,7 +83,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
             Q(object_type="application", object_id=app.number)
             | Q(object_type="subcase", object_id__in=numbers)
         )
-        .order_by("sequence")
+        .order_by("id")  # written order; pending records (not yet linked) included
         .values("at", "action", "actor_label", "reason", "object_id")
     )
     return {

@@ -6,7 +6,11 @@ document at ``/api/v1/openapi.json`` is the sum of what the apps declare.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -17,6 +21,8 @@ from onething.catalog.api import router as catalog_router
 from onething.core.errors import ApiError
 from onething.guides.api import router as guides_router
 from onething.search.api import router as search_router
+
+logger = logging.getLogger("onething.api")
 
 PYDANTIC_MESSAGES = {
     "missing": "必填",
@@ -81,12 +87,37 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
     return _json_error(request, ApiError(401, "unauthenticated", "请先登录或提供有效的访问令牌"))
 
 
+HTTP_MESSAGES = {403: "无权访问", 404: "未找到", 405: "不支持该请求方法", 429: "请求过于频繁"}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    messages = {403: "无权访问", 404: "未找到", 405: "不支持该请求方法", 429: "请求过于频繁"}
-    return _json_error(
-        request, ApiError(exc.status_code, "http_error", messages.get(exc.status_code, str(exc)))
-    )
+    message = HTTP_MESSAGES.get(exc.status_code) or (str(exc) if exc.status_code < 500 else "服务暂时不可用")
+    return _json_error(request, ApiError(exc.status_code, "http_error", message))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    """``get_object_or_404`` and friends: the one error shape, never Django's ``{"detail": …}``."""
+    return _json_error(request, ApiError(404, "not_found", "未找到"))
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _json_error(request, ApiError(403, "forbidden", "无权访问"))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug: log it with its traceback, answer 500 in the API's shape (no traceback to clients).
+
+    Under DEBUG the exception propagates to Django's debug page instead. The fuzzers fail on
+    any 5xx, so this handler only shapes what a client sees; it never hides a fault.
+    """
+    if settings.DEBUG:
+        raise exc
+    logger.error("API 内部错误 %s %s", request.method, request.path, exc_info=exc)
+    return _json_error(request, ApiError(500, "server_error", "服务器内部错误，请稍后再试"))
 
 
 api.add_router("/catalog", search_router)

@@ -112,6 +112,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("ONETHING_DB_CONN_MAX_AGE", "60")),
     )
 }
+_EMBEDDED = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" or not os.environ.get(
+    "ONETHING_TASKS_URL", ""
+).startswith("redis://")
+if _EMBEDDED:
+    # SQLite files (database, huey) live in VAR_DIR; a fresh clone has no var/ yet, and huey opens
+    # its file when Django starts, so every command would fail with "unable to open database file".
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
@@ -208,6 +215,40 @@ ONETHING = {
     "UPLOAD_MAX_BYTES": int(os.environ.get("ONETHING_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
     "SEARCH_BACKEND": os.environ.get("ONETHING_SEARCH_BACKEND", "auto"),
 }
+
+
+def _install_masking_record_factory() -> None:
+    """Mask ID numbers when a log record is *created*, so every handler sees the masked text.
+
+    The handler filter below protects the console; but records propagate to handlers the
+    filter is not attached to (a file handler added by ops, a monitoring SDK, pytest's
+    ``caplog``). Django itself logs request paths (``Not Found: /…/430602…``). Masking at
+    record creation closes every such path at once.
+    """
+    import logging
+
+    from onething.accounts.masking import mask_text
+
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "masks_personal_numbers", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:
+            return record
+        masked = mask_text(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return record
+
+    factory.masks_personal_numbers = True
+    logging.setLogRecordFactory(factory)
+
+
+_install_masking_record_factory()
 
 LOGGING = {
     "version": 1,

@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
+
+logger = logging.getLogger("onething.notifications")
 
 _BACKENDS: dict[str, type[Backend]] = {}
 BUILTIN = ("inbox", "console", "sms", "email")
@@ -32,6 +35,14 @@ class Backend:
 
     def send(self, message: Message) -> None:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def send_many(self, messages: list[Message]) -> None:
+        """Send several messages (override to batch them); one failure does not stop the rest."""
+        for message in messages:
+            try:
+                self.send(message)
+            except Exception:
+                logger.exception("通知渠道 %s 发送失败", self.name)
 
 
 def register(name: str) -> Callable[[type[Backend]], type[Backend]]:

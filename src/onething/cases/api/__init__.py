@@ -18,6 +18,7 @@ from onething.cases import intake, lifecycle, notices
 from onething.cases.access import APPLICANT, APPROVER, CLERK, SUPERVISOR, roles_for, visible_applications
 from onething.cases.api.schemas import (
     AcceptIn,
+    ApplicationCreated,
     ApplicationIn,
     ApplicationOut,
     ApplicationSummary,
@@ -88,14 +89,15 @@ def _sub_out(sub: SubCase) -> dict:
 
 @router.post(
     "",
-    response={**responses(ApplicationOut, 401, 403, 404, 409, status=201), 200: ApplicationOut},
+    response={**responses(ApplicationCreated, 401, 403, 404, 409, status=201), 200: ApplicationCreated},
     summary="提交申请（一件事或单事项，幂等）",
 )
 def create_application(
     request: HttpRequest, payload: ApplicationIn, idempotency_key: str = Header("", alias="Idempotency-Key")
 ):
     """Submit one application. The same ``Idempotency-Key`` (same caller) returns the same
-    application — 201 the first time, 200 afterwards — and never creates a second one."""
+    application — 201 the first time, 200 afterwards — and never creates a second one. The
+    answer is compact (number, status, links); ``GET links.self`` returns the progress view."""
     if bool(payload.bundle) == bool(payload.item):
         raise invalid("bundle", "请指定 bundle（一件事编码）或 item（事项编码）之一")
     kind, code = ("bundle", payload.bundle) if payload.bundle else ("item", payload.item)
@@ -112,7 +114,20 @@ def create_application(
         agent_authorisation=payload.authorisation,
     )
     app = submission.application
-    return Status(201 if submission.created else 200, application_view(app, request.user))
+    return Status(
+        201 if submission.created else 200,
+        {
+            "number": app.number,
+            "status": app.status,
+            "status_name": app.get_status_display(),
+            "kind": app.kind,
+            "code": app.code,
+            "name": app.name,
+            "channel": app.channel,
+            "created": submission.created,
+            "links": {"self": f"/api/v1/applications/{app.number}"},
+        },
+    )
 
 
 @router.get("", response=responses(list[ApplicationSummary], 401), summary="我的办件 / 我可见的办件")

@@ -116,6 +116,25 @@ class ApplicationOut(Schema):
     actions: list[str]
 
 
+class LinksOut(Schema):
+    self: str = Field(..., description="进度查询地址（GET，完整进度视图）")
+
+
+class ApplicationCreated(Schema):
+    """The answer to an intake: what identifies the application, not the whole progress view
+    (``links.self`` returns that)."""
+
+    number: str
+    status: str
+    status_name: str
+    kind: str
+    code: str
+    name: str
+    channel: str
+    created: bool = Field(..., description="true：本次新建（201）；false：同一幂等键已建的申请（200）")
+    links: LinksOut
+
+
 class ApplicationSummary(Schema):
     number: str
     name: str

@@ -44,9 +44,14 @@ def test_create_is_idempotent(client_for):
     first = post(c, URL, body(), HTTP_IDEMPOTENCY_KEY="abc-1")
     assert first.status_code == 201, first.content
     data = first.json()
-    assert data["status"] == "submitted" and len(data["subcases"]) == 3
+    assert data["status"] == "submitted" and data["created"] is True
+    assert data["links"] == {"self": f"{URL}/{data['number']}"}
+    assert "subcases" not in data  # compact: the progress view is one GET away
+    progress = c.get(data["links"]["self"])
+    assert progress.status_code == 200 and len(progress.json()["subcases"]) == 3
     again = post(c, URL, body(), HTTP_IDEMPOTENCY_KEY="abc-1")
     assert again.status_code == 200 and again.json()["number"] == data["number"]
+    assert again.json()["created"] is False
     assert Application.objects.count() == 1
     conflict = post(c, URL, body(answers={**ANSWERS, "want_social_card": True}), HTTP_IDEMPOTENCY_KEY="abc-1")
     assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "idempotency_conflict"

@@ -90,5 +90,7 @@ def test_deleting_a_case_record_is_detected(submit, people):
     app = submit()
     lifecycle.pre_review(app, people["chuangkou"], now=at("2026-11-20"))
     lifecycle.reject(app, people["chuangkou"], reason="理由", now=at("2026-11-20"))
+    # linked into the chain (after a real commit that happens milliseconds later, on_commit)
+    assert verify_chain() is None
     AuditRecord.objects.filter(action="application.pre_review", object_id=app.number).delete()
     assert verify_chain() is not None

@@ -16,3 +16,14 @@ class InboxBackend(Backend):
             body=message.body,
             link=message.link,
         )
+
+    def send_many(self, messages: list[Message]) -> None:
+        """All messages of one transaction in one INSERT."""
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient_id=m.recipient_id, event=m.event, title=m.title, body=m.body, link=m.link
+                )
+                for m in messages
+            ]
+        )

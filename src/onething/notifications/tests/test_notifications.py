@@ -127,3 +127,41 @@ def test_console_channel_logs_masked(person, django_capture_on_commit_callbacks,
     with _settings("console"), django_capture_on_commit_callbacks(execute=True):
         service.notify(person, "case.done", "办结", "申请人 11010519491231002X")
     assert "通知 case.done" in caplog.text
+
+
+def test_one_transaction_one_callback_one_insert(
+    person, make_user, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """All messages of one transaction are delivered by one callback: one INSERT for the inbox,
+    one SMS per message."""
+    other = make_user("other", phone="13900000000")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        service.notify(person, "case.submit", "已收到您的申请")
+        service.notify(other, "case.submit", "新申请待预审")
+    assert len(callbacks) == 1
+    with _settings("inbox", "sms"), django_assert_num_queries(1):
+        callbacks[0]()
+    assert sorted(Notification.objects.values_list("title", flat=True)) == ["已收到您的申请", "新申请待预审"]
+    assert [phone for phone, _ in sms.OUTBOX] == ["13812345678", "13900000000"]
+
+
+def test_rolled_back_savepoint_drops_only_its_messages(person, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        service.notify(person, "a", "保留一")
+        try:
+            with transaction.atomic():
+                service.notify(person, "b", "撤销")
+                raise RuntimeError("inner change failed")
+        except RuntimeError:
+            pass
+        service.notify(person, "c", "保留二")
+    assert sorted(Notification.objects.values_list("title", flat=True)) == ["保留一", "保留二"]
+
+
+def test_a_later_transaction_gets_a_new_batch(person, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        service.notify(person, "a", "第一次")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        service.notify(person, "b", "第二次")
+    assert len(callbacks) == 1
+    assert Notification.objects.count() == 2

@@ -1,4 +1,5 @@
-"""``onething verify-audit`` — verify the audit hash chain; non-zero exit on the first broken link."""
+"""``onething verify-audit`` — link pending records, then verify the audit hash chain; non-zero
+exit on the first broken link (or on a pending record that cannot be linked)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,6 +12,10 @@ class Command(BaseCommand):
 
     def handle(self, **options):
         broken = verify_chain()
+        if broken is not None and broken.sequence is None:
+            raise CommandError(
+                f"审计记录 #{broken.pk} 未能链接入审计链（{broken.action} {broken.object_type}:{broken.object_id}）"
+            )
         if broken is not None:
             raise CommandError(
                 f"审计链在第 {broken.sequence} 条记录处断裂（{broken.action} {broken.object_type}:{broken.object_id}）"
