@@ -101,8 +101,12 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup ## benchmarks (results go to docs/performance.md by hand)
-	$(BIN)/python bench/run_all.py
+bench: setup ## every benchmark (slow; PostgreSQL ones use their own bench_* databases); figures go to docs/performance.md
+	$(BIN)/python bench/plan_bench.py
+	$(BIN)/python bench/guide_pdf_bench.py
+	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/intake_throughput.py --workers 2 --threads 8 --clients 24 --seconds 15
+	$(BIN)/python bench/deadline_scan.py --subcases 1000000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

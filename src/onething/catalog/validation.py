@@ -13,6 +13,7 @@ only the bundle's questions, ``after`` naming members of the same bundle, no dep
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -359,12 +360,68 @@ def semantic_faults(data: dict, known: Known) -> list[Fault]:
     return faults[:MAX_FAULTS]
 
 
+#: Longest text a field may hold: the column sizes of the working tables; any other string
+#: (free text, JSON Logic literals, themes, choices) at most :data:`MAX_TEXT`.
+TEXT_LIMITS: dict[str, dict[str, int]] = {
+    "region": {"name": 100},
+    "department": {"name": 200, "short_name": 100},
+    "material": {"name": 200},
+    "data_element": {"key": 100, "label": 200},
+    "item": {"name": 200, "materials.*.note": 500},
+    "bundle": {"name": 200},
+}
+MAX_TEXT = 10_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _strings(node: Any, path: list, depth: int = 0):
+    """Every string in ``node`` (values and object keys) with its JSON path."""
+    if depth > 64:  # deeper nesting is refused elsewhere (conditions); do not recurse forever
+        return
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str):
+                yield [*path, key], key
+            yield from _strings(value, [*path, key], depth + 1)
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            yield from _strings(value, [*path, n], depth + 1)
+
+
+def text_faults(data: dict) -> list[Fault]:
+    """Text the database cannot hold faithfully: too long for its column, control characters
+    (NUL cannot be stored in PostgreSQL at all), or invalid Unicode (lone surrogates)."""
+    faults: list[Fault] = []
+    for list_name in KIND_OF_LIST:
+        records = data.get(list_name)
+        if not isinstance(records, list):
+            continue
+        for path, text in _strings(records, [list_name]):
+            kind, code, where = _locate(data, path) if len(path) >= 2 else ("catalog", "", list_name)
+            pattern = ".".join("*" if isinstance(p, int) else str(p) for p in path[2:])
+            limit = TEXT_LIMITS.get(kind, {}).get(pattern, MAX_TEXT)
+            if len(text) > limit:
+                faults.append(Fault(kind, code, where, f"过长：{len(text)} 个字符，最多 {limit} 个"))
+            if _CONTROL.search(text):
+                faults.append(Fault(kind, code, where, "含有不允许的控制字符（如 NUL）"))
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                faults.append(Fault(kind, code, where, "含有无效的 Unicode 字符"))
+            if len(faults) >= MAX_FAULTS:
+                return faults
+    return faults
+
+
 def validate_catalog(data: Any, known: Known | None = None) -> list[Fault]:
     """All faults of a catalog document (empty list = valid)."""
     known = known or Known()
     if not isinstance(data, dict):
         return [Fault("catalog", "", "", "文件内容应为 JSON 对象")]
     faults = schema_faults(data)
+    faults += text_faults(data)
     faults += semantic_faults(data, known)
     # keep order stable and unique
     seen: set[Fault] = set()

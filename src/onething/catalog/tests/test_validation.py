@@ -346,3 +346,23 @@ def test_validation_never_raises(example_document, path, value):
         target = target[part]
     target[path[-1]] = value
     assert isinstance(faults_of(document), list)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "reason"),
+    [
+        (lambda d: d["items"][0].__setitem__("name", "事" * 201), "name", "过长"),
+        (lambda d: d["items"][0].__setitem__("legal_basis", "依据" * 6000), "legal_basis", "过长"),
+        (lambda d: d["items"][0]["materials"][0].__setitem__("note", "注" * 501), "materials.0.note", "过长"),
+        (lambda d: d["items"][0].__setitem__("conditions", "已清算\x00"), "conditions", "控制字符"),
+        (lambda d: d["items"][0].__setitem__("legal_basis", "\ud800"), "legal_basis", "无效的 Unicode"),
+    ],
+)
+def test_text_the_database_cannot_hold_is_refused_naming_the_field(example_document, mutate, field, reason):
+    """Over-long text and NUL would crash PostgreSQL mid-import; they are faults like any other."""
+    from onething.catalog.validation import Known, validate_catalog
+
+    mutate(example_document)
+    faults = validate_catalog(example_document, Known())
+    code = example_document["items"][0]["code"]
+    assert any(f.code == code and f.field == field and reason in f.message for f in faults), faults
