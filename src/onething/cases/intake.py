@@ -33,7 +33,7 @@ from onething.cases import numbering
 from onething.cases.lifecycle import InvalidAction, _tell_clerks, fulfil_gap
 from onething.cases.models import Application, Channel, Material, SubCase, upload_name
 from onething.catalog import planner
-from onething.catalog.publishing import current, current_many, current_version
+from onething.catalog.plans import PlanInputs, published_inputs
 from onething.core.errors import ApiError
 from onething.directory.models import Department, Hall, Region
 from onething.kernel import codes
@@ -63,76 +63,14 @@ def _bad(field: str, message: str) -> IntakeError:
 # ------------------------------------------------------------------------------- plan
 
 
-@dataclass(frozen=True)
-class CatalogInputs:
-    """Everything planning needs from the published catalog for one bundle or item."""
-
-    kind: str
-    code: str
-    record: dict
-    items: dict
-    materials: dict
-    elements: dict
-    questions: tuple
-    version: int | None
-    department_regions: dict
-
-
-_inputs_cache: dict[tuple[str, str], tuple[tuple, CatalogInputs]] = {}
-
-
-def _fingerprint() -> tuple:
-    """Changes whenever anything is published or withdrawn (revisions are append-only)."""
-    from django.db.models import Count, Max, Q
-
-    from onething.catalog.models import Revision
-
-    agg = Revision.objects.aggregate(last=Max("id"), withdrawn=Count("id", filter=Q(withdrawn=True)))
-    return (agg["last"], agg["withdrawn"])
-
-
-def catalog_inputs(kind: str, code: str) -> CatalogInputs:
-    """The published records for ``kind``/``code``, cached per process until the catalog changes.
-
-    Intake is the platform's hottest write path; re-reading and re-parsing the same immutable
-    revisions on every submission cost more than everything else in the request.
-    """
-    fingerprint = _fingerprint()
-    cached = _inputs_cache.get((kind, code))
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]
-    if kind == "bundle":
-        record_ = current("bundle", code)
-        if record_ is None:
-            raise IntakeError(404, "not_found", f"未找到一件事 {code}", "bundle")
-        items = current_many("item", [m["item"] for m in record_.get("members", [])])
-        questions = planner.questions_of(record_)
-    elif kind == "item":
-        record_ = current("item", code)
-        if record_ is None:
-            raise IntakeError(404, "not_found", f"未找到事项 {code}", "item")
-        items = {code: record_}
-        questions = planner.item_questions(record_)
-    else:
-        raise _bad("kind", "应指定 bundle 或 item")
-    material_codes = {m["material"] for i in items.values() for m in i.get("materials", [])}
-    element_keys = {f["element"] for i in items.values() for f in i.get("form", [])}
-    departments = {i.get("department") for i in items.values()} | {record_.get("lead_department")}
-    inputs = CatalogInputs(
-        kind=kind,
-        code=code,
-        record=record_,
-        items=items,
-        materials=current_many("material", material_codes),
-        elements=current_many("data_element", element_keys),
-        questions=questions,
-        version=current_version(kind, code),
-        department_regions=dict(
-            Department.objects.filter(code__in=[d for d in departments if d]).values_list("code", "region_id")
-        ),
-    )
-    _inputs_cache[(kind, code)] = (fingerprint, inputs)
-    return inputs
+def catalog_inputs(kind: str, code: str) -> PlanInputs:
+    """The published records planning needs (cached per process until the catalog changes)."""
+    try:
+        return published_inputs(kind, code)
+    except ApiError as exc:
+        if exc.status == 404:
+            raise IntakeError(404, "not_found", exc.message, kind)
+        raise IntakeError(exc.status, exc.code, exc.message, exc.field)
 
 
 def load_plan(kind: str, code: str, answers: dict[str, Any] | None, *, strings: bool = False) -> planner.Plan:
@@ -140,7 +78,7 @@ def load_plan(kind: str, code: str, answers: dict[str, Any] | None, *, strings: 
     return _plan(catalog_inputs(kind, code), answers, strings)
 
 
-def _plan(inputs: CatalogInputs, answers, strings: bool) -> planner.Plan:
+def _plan(inputs: PlanInputs, answers, strings: bool) -> planner.Plan:
     try:
         if strings:
             answers = planner.answers_from_strings(inputs.questions, answers or {})
@@ -156,7 +94,7 @@ def _plan(inputs: CatalogInputs, answers, strings: bool) -> planner.Plan:
         raise _bad(field, exc.message)
 
 
-def frozen_plan(inputs: CatalogInputs, plan: planner.Plan) -> dict:
+def frozen_plan(inputs: PlanInputs, plan: planner.Plan) -> dict:
     """What the application keeps: the plan as the applicant saw it, plus routing facts."""
     data = plan.as_dict()
     record_ = inputs.record

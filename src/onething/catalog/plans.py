@@ -7,13 +7,14 @@ shared by the plan API, the guides, the portal pages and case intake, so they al
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 
 from onething.catalog import planner
 from onething.catalog.models import Revision
-from onething.catalog.publishing import current, current_many
+from onething.catalog.publishing import current, current_many, current_version
 from onething.core.errors import ApiError, not_found
 from onething.directory.models import Department, Region
 
@@ -38,14 +39,36 @@ def planner_error(exc: planner.PlanError, prefix: str = "answers") -> ApiError:
     return ApiError(409, exc.code, f"一件事定义有误，暂不能生成规划：{exc.message}", exc.field)
 
 
-def load_bundle(code: str) -> tuple[dict, dict[str, dict], dict[str, dict], dict[str, dict]]:
-    """The published bundle and what planning it needs; 404 when it is not published."""
-    bundle = current("bundle", code)
-    if bundle is None:
-        raise not_found(f"一件事 {code}", "code")
-    items = current_many("item", [m["item"] for m in bundle["members"]])
-    materials, elements = material_and_element_records(items)
-    return bundle, items, materials, elements
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything planning needs from the published catalog for one bundle or item.
+
+    Shared between requests (see :func:`published_inputs`): treat it as read-only.
+    """
+
+    kind: str
+    code: str
+    record: dict
+    items: dict[str, dict]
+    materials: dict[str, dict]
+    elements: dict[str, dict]
+    questions: tuple[planner.Question, ...]
+    version: int | None
+    department_regions: dict[str, str]
+
+
+_CACHE_LIMIT = 4096
+_cache: dict[tuple[str, str], tuple[tuple, PlanInputs]] = {}
+
+
+def catalog_fingerprint() -> tuple:
+    """Changes whenever anything is published or withdrawn (revisions are append-only, and the
+    latest creation time tells apart a rolled-back revision whose id was reused)."""
+    return tuple(
+        Revision.objects.aggregate(
+            last=Max("id"), at=Max("created_at"), withdrawn=Count("id", filter=Q(withdrawn=True))
+        ).values()
+    )
 
 
 def declared_item_questions(item: dict) -> dict[str, planner.Question]:
@@ -59,13 +82,62 @@ def declared_item_questions(item: dict) -> dict[str, planner.Question]:
     return out
 
 
+def _read_inputs(kind: str, code: str) -> PlanInputs:
+    record = current(kind, code)
+    if record is None:
+        raise not_found(f"{'一件事' if kind == 'bundle' else '事项'} {code}", "code")
+    if kind == "bundle":
+        items = current_many("item", [m["item"] for m in record["members"]])
+        questions = planner.questions_of(record)
+    else:
+        items = {code: record}
+        questions = planner.item_questions(record, declared_item_questions(record))
+    materials, elements = material_and_element_records(items)
+    departments = {i.get("department") for i in items.values()} | {record.get("lead_department")}
+    return PlanInputs(
+        kind=kind,
+        code=code,
+        record=record,
+        items=items,
+        materials=materials,
+        elements=elements,
+        questions=questions,
+        version=current_version(kind, code),
+        department_regions=dict(
+            Department.objects.filter(code__in=[d for d in departments if d]).values_list("code", "region_id")
+        ),
+    )
+
+
+def published_inputs(kind: str, code: str) -> PlanInputs:
+    """The published bundle or item with what planning it needs; 404 when not published.
+
+    Cached per process until the catalog changes (one aggregate query checks): plans, guides
+    and case intake read the same immutable revisions on every request otherwise.
+    """
+    if kind not in ("bundle", "item"):
+        raise ApiError(400, "invalid", "应指定 bundle 或 item", "kind")
+    fingerprint = catalog_fingerprint()
+    hit = _cache.get((kind, code))
+    if hit is not None and hit[0] == fingerprint:
+        return hit[1]
+    inputs = _read_inputs(kind, code)
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[(kind, code)] = (fingerprint, inputs)
+    return inputs
+
+
+def load_bundle(code: str) -> tuple[dict, dict[str, dict], dict[str, dict], dict[str, dict]]:
+    """(bundle, member items, material types, data elements) of a published bundle; 404 if not."""
+    inputs = published_inputs("bundle", code)
+    return inputs.record, inputs.items, inputs.materials, inputs.elements
+
+
 def load_item(code: str) -> tuple[dict, dict[str, dict], dict[str, dict], tuple[planner.Question, ...]]:
-    item = current("item", code)
-    if item is None:
-        raise not_found(f"事项 {code}", "code")
-    materials, elements = material_and_element_records({code: item})
-    questions = planner.item_questions(item, declared_item_questions(item))
-    return item, materials, elements, questions
+    """(item, material types, data elements, questions) of a published item; 404 if not."""
+    inputs = published_inputs("item", code)
+    return inputs.record, inputs.materials, inputs.elements, inputs.questions
 
 
 def bundle_plan(code: str, answers: Any, prefix: str = "answers") -> tuple[dict, planner.Plan]:
