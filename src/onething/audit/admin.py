@@ -1,20 +1,11 @@
 from django.contrib import admin
 
 from onething.audit.models import AuditRecord
+from onething.core.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
+class AuditRecordAdmin(ReadOnlyAdmin):
     list_display = ("sequence", "at", "actor_label", "action", "object_type", "object_id", "reason")
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "action")
-    readonly_fields = [f.name for f in AuditRecord._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -49,6 +49,22 @@ ACTION_NAMES = {
 }
 
 
+def material_view(m) -> dict:
+    """One material of an application as the API shows it (progress and upload answer)."""
+    return {
+        "id": m.id,
+        "material": m.material,
+        "name": m.name,
+        "source": m.source,
+        "source_name": m.get_source_display(),
+        "size": m.size,
+        "content_type": m.content_type,
+        "commitment_date": m.commitment_date,
+        # an uploaded file is there; a 容缺 gap counts once it was made good
+        "fulfilled": m.source == "upload" or m.fulfilled_at is not None,
+    }
+
+
 def _mask_form(plan: dict, form: dict) -> dict:
     types = {f["element"]: f.get("type") for f in plan.get("form", [])}
     out = {}
@@ -140,20 +156,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
             }
             for s in subs
         ],
-        "materials": [
-            {
-                "id": m.id,
-                "material": m.material,
-                "name": m.name,
-                "source": m.source,
-                "source_name": m.get_source_display(),
-                "size": m.size,
-                "content_type": m.content_type,
-                "commitment_date": m.commitment_date,
-                "fulfilled": m.fulfilled_at is not None,
-            }
-            for m in app.materials.all()
-        ],
+        "materials": [material_view(m) for m in app.materials.all()],
         "required_materials": [
             {
                 k: m.get(k)

@@ -24,6 +24,7 @@ from onething.catalog.models import (
     PublishState,
     Revision,
 )
+from onething.core.admin import ReadOnlyAdmin
 
 
 def managed_departments(user) -> set[str] | None:
@@ -201,20 +202,10 @@ class DataElementAdmin(ReferenceAdmin):
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
+class RevisionAdmin(ReadOnlyAdmin):
     list_display = ("kind", "code", "version", "current", "author", "reason", "created_at")
     list_filter = ("kind", "current")
     search_fields = ("code", "reason")
-    readonly_fields = [f.name for f in Revision._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 from onething.catalog import admin_audit  # noqa: E402,F401  (registers the conformance-audit page)

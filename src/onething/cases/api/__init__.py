@@ -14,7 +14,7 @@ from ninja.responses import Status
 
 from onething.accounts.auth import authenticated
 from onething.accounts.models import User
-from onething.cases import intake, lifecycle, notices
+from onething.cases import intake, lifecycle, notices, progress
 from onething.cases.access import APPLICANT, APPROVER, CLERK, SUPERVISOR, roles_for, visible_applications
 from onething.cases.api.schemas import (
     AcceptIn,
@@ -329,20 +329,7 @@ def upload_material(request: HttpRequest, number: str, material: str, file: Uplo
     if not roles & {APPLICANT, CLERK}:
         raise ApiError(403, "forbidden", "只有申请人或窗口人员可以提交材料")
     m = intake.store_upload(app, material, file, request.user)
-    return Status(
-        201,
-        {
-            "id": m.id,
-            "material": m.material,
-            "name": m.name,
-            "source": m.source,
-            "source_name": m.get_source_display(),
-            "size": m.size,
-            "content_type": m.content_type,
-            "commitment_date": m.commitment_date,
-            "fulfilled": True,
-        },
-    )
+    return Status(201, progress.material_view(m))
 
 
 @router.get(
