@@ -72,6 +72,22 @@ def staff_with_every_role(make_user):
     )
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Requests here go straight into the WSGI app, not through Django's test client, so
+    ``close_old_connections`` would run at the end of each request and, once the connection
+    is older than CONN_MAX_AGE, close it in the middle of the test's transaction (every later
+    test on the worker then fails). Django's test client disconnects it the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def staff_headers(make_user, token_for):
     return {"Authorization": token_for(staff_with_every_role(make_user))}
