@@ -6,45 +6,12 @@ server; the page is enhanced with htmx, so each answer swaps only the guidance p
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="需要 Debian chromium"),
 ]
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
-        )
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.errors = errors
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
 
 
 def materials(page) -> list[str]:
@@ -54,8 +21,8 @@ def materials(page) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_newborn_guidance_on_a_phone(live_server, demo, browser_page):
-    page = browser_page
+def test_newborn_guidance_on_a_phone(live_server, demo, phone_page):
+    page = phone_page
     page.goto(f"{live_server.url}/guide/bundles/430600-YJS-XSECS/")
     assert page.locator(".question-text").inner_text().startswith("父母一方是否为岳阳市户籍")
     before = materials(page)
@@ -94,4 +61,4 @@ def test_newborn_guidance_on_a_phone(live_server, demo, browser_page):
         .get_attribute("href")
         .startswith("/api/v1/catalog/bundles/430600-YJS-XSECS/guide.pdf?")
     )
-    assert not [e for e in page.errors if "Content Security Policy" in e], page.errors
+    assert not page.console_errors.csp_violations(), page.console_errors

@@ -1,6 +1,9 @@
 """Browser-test fixtures: Playwright (Python) driving Debian's chromium, never a downloaded one.
 
-Use in any test module (other apps may copy this pattern into ``src/onething/<app>/tests``)::
+A pytest plugin (loaded from ``addopts``) so every browser test of every app shares ONE
+Playwright instance and browser per worker: Playwright's sync API refuses to start a second
+instance in a thread where one is running, so per-module browsers fail depending on which
+tests a worker happens to run. Use in any test module::
 
     pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
