@@ -212,3 +212,20 @@ def test_bundles_overview_page(demo, api_client):
     assert "/api/v1/catalog/bundles/overview.xlsx" in html
     assert "最大情形" in html
     assert_csp_safe(html)
+
+
+@pytest.mark.slow
+def test_every_demo_bundle_has_a_guidance_page_and_a_pdf_guide(demo, api_client):
+    """Issue 3's bar: guidance and PDF guides work for every published demo bundle."""
+    from onething.catalog.publishing import current_many
+
+    bundles = current_many("bundle")
+    assert len(bundles) == 8
+    for code, bundle in sorted(bundles.items()):
+        page = api_client.get(f"/guide/bundles/{code}/")
+        assert page.status_code == 200, code
+        assert bundle["name"] in page.content.decode()
+        pdf = api_client.get(f"/api/v1/catalog/bundles/{code}/guide.pdf")
+        assert pdf.status_code == 200, code
+        assert pdf["Content-Type"] == "application/pdf"
+        assert bundle["name"] in re.sub(r"\s+", "", pdf_text(pdf.content)), code
