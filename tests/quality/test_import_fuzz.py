@@ -35,6 +35,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
+from onething.catalog import normalize
 from onething.catalog.exchange import CatalogRejected, import_document
 from onething.catalog.validation import schema as catalog_schema
 from onething.kernel.codes import USCC_CHARSET, uscc_check_char
@@ -59,15 +60,8 @@ FUZZ = settings(
 )
 #: the demo catalog is ~50× the worked example; fewer examples keep the run under a minute
 DEMO_FUZZ = settings(FUZZ, max_examples=max(5, EXAMPLES // 4))
-LISTS = ("regions", "departments", "materials", "data_elements", "items", "bundles")
-DEFS = {
-    "regions": "region",
-    "departments": "department",
-    "materials": "material",
-    "data_elements": "data_element",
-    "items": "item",
-    "bundles": "bundle",
-}
+LISTS = normalize.KIND_ORDER
+DEFS = normalize.KIND_OF_LIST  # list name -> $defs name
 KEY = {"data_elements": "key"}
 HAN = re.compile(r"[\u4e00-\u9fff]")
 HUGE = 100_000

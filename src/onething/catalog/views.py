@@ -6,12 +6,27 @@ together with names (department, region, material, data element, category).
 
 from __future__ import annotations
 
-from onething.catalog.models import CATEGORIES, CATEGORY_CODES, CROSS_PROVINCE_MODES, ONLINE_DEPTHS
+from onething.catalog.models import (
+    CATEGORIES,
+    CATEGORY_CODES,
+    CROSS_PROVINCE_MODES,
+    EXEMPT_VIA,
+    ONLINE_DEPTHS,
+)
 from onething.catalog.publishing import current, current_many, current_version
 from onething.directory.models import Department, Region
 
 CATEGORY_NAMES = dict(CATEGORIES)
 ONLINE_NAMES = dict(ONLINE_DEPTHS)
+EXEMPT_NAMES = dict(EXEMPT_VIA)
+#: 办理结果类型 (``result.type`` in the exchange format) as people read it
+RESULT_TYPE_NAMES = {
+    "certificate": "证照",
+    "approval": "批准文书",
+    "record": "备案 / 登记回执",
+    "payment": "款项发放",
+    "other": "其他",
+}
 
 
 def _names(model, codes) -> dict[str, str]:

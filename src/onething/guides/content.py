@@ -21,31 +21,19 @@ from django.utils.safestring import mark_safe
 from onething.catalog import planner
 from onething.catalog.models import (
     AUDIENCES,
-    CATEGORIES,
     CROSS_PROVINCE_MODES,
-    EXEMPT_VIA,
     ONLINE_DEPTHS,
     Revision,
 )
 from onething.catalog.plans import load_bundle, load_item, planner_error
-from onething.catalog.views import fee_text
+from onething.catalog.views import CATEGORY_NAMES, EXEMPT_NAMES, ONLINE_NAMES, RESULT_TYPE_NAMES, fee_text
 from onething.directory.models import Department, Hall, Region
 from onething.guides import diagrams
 from onething.guides.pdf import qr_svg
 
 ANSWER_PREFIX = "a."
 AUDIENCE_NAMES = dict(AUDIENCES)
-CATEGORY_NAMES = dict(CATEGORIES)
-ONLINE_NAMES = dict(ONLINE_DEPTHS)
 ONLINE_RANK = {code: n for n, (code, _) in enumerate(ONLINE_DEPTHS)}
-EXEMPT_NAMES = dict(EXEMPT_VIA)
-RESULT_TYPES = {
-    "certificate": "证照",
-    "approval": "批准文书",
-    "record": "登记回执",
-    "payment": "待遇支付",
-    "other": "其他",
-}
 CHANNELS = [
     ("政务服务便民热线", "12345", "咨询、求助、投诉、举报、建议，7×24小时"),
     ("办不成事反映窗口", "政务服务中心一楼", "办事遇到困难、办不成时当场反映"),
@@ -147,7 +135,7 @@ def _member_rows(
                 "fee": fee_text(item.get("fee") or {}),
                 "charged": bool((item.get("fee") or {}).get("charged")),
                 "result": (item.get("result") or {}).get("name", ""),
-                "result_type": RESULT_TYPES.get((item.get("result") or {}).get("type"), ""),
+                "result_type": RESULT_TYPE_NAMES.get((item.get("result") or {}).get("type"), ""),
                 "reason": m.reason,
                 "after_names": [plan_member_name(plan, a) for a in m.after],
             }

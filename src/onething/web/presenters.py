@@ -10,20 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from onething.catalog.models import AUDIENCES, EXEMPT_VIA, LEVELS, MATERIAL_KINDS
+from onething.catalog.models import AUDIENCES, LEVELS, MATERIAL_KINDS
+from onething.catalog.views import EXEMPT_NAMES
 from onething.catalog.wording import describe_condition
 
 AUDIENCE_NAMES = dict(AUDIENCES)
 LEVEL_NAMES = dict(LEVELS)
-EXEMPT_NAMES = dict(EXEMPT_VIA)
 KIND_NAMES = dict(MATERIAL_KINDS)
-RESULT_TYPES = {
-    "certificate": "证照",
-    "approval": "批准文书",
-    "record": "备案 / 登记回执",
-    "payment": "款项发放",
-    "other": "其他",
-}
 
 # Life events (个人) and enterprise life-cycle stages (法人) shown as tiles on the home page.
 PERSON_THEMES = ["生育", "教育", "就业", "婚姻", "住房", "退休", "身后", "社保", "户籍", "出行"]

@@ -14,7 +14,14 @@ from django.views.decorators.http import require_safe
 from onething.catalog import planner
 from onething.catalog.plans import OVERVIEW_BASIS_TEXT, load_bundle
 from onething.catalog.publishing import current_many
-from onething.catalog.views import ONLINE_NAMES, fee_text, published_bundle, published_item
+from onething.catalog.views import (
+    EXEMPT_NAMES,
+    ONLINE_NAMES,
+    RESULT_TYPE_NAMES,
+    fee_text,
+    published_bundle,
+    published_item,
+)
 from onething.catalog.wording import describe_after, describe_condition, question_index
 from onething.directory.models import Department, Region
 from onething.web import presenters
@@ -95,7 +102,7 @@ def item_detail(request, code: str):
         "promised_text": presenters.limit_text(item["promised_limit"]),
         "legal_text": presenters.legal_limit_text(item["legal_limit"]),
         "fee_text": fee_text(item.get("fee")),
-        "result_type": presenters.RESULT_TYPES.get((item.get("result") or {}).get("type", ""), ""),
+        "result_type": RESULT_TYPE_NAMES.get((item.get("result") or {}).get("type", ""), ""),
         "exempt_count": sum(1 for m in item["materials"] if m["exempt"]),
     }
     return render(request, "web/item.html", context)
@@ -141,7 +148,7 @@ def bundle_detail(request, code: str):
                 "copies": line.copies,
                 "required": line.required,
                 "exempt": line.exempt,
-                "exempt_via": presenters.EXEMPT_NAMES.get(line.exempt_via or "", ""),
+                "exempt_via": EXEMPT_NAMES.get(line.exempt_via or "", ""),
                 "conditional": all(conditional_for(c, line.material) for c in line.items),
                 "items": [names.get(c, c) for c in line.items],
             }
