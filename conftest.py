@@ -54,6 +54,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _ensure_baseline()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _after_commit_inline():
+    """Tests read the audit chain and the inbox right after a change: do the after-commit work
+    in the committing thread. Servers use a worker thread (``AFTER_COMMIT = "background"``);
+    ``tests/core`` tests that worker, and the crash test's real server runs it.
+    """
+    from django.conf import settings
+
+    settings.ONETHING["AFTER_COMMIT"] = "inline"
+
+
 @pytest.fixture(autouse=True)
 def _baseline(request):
     """Restore the calendar and demo data a previous transactional test flushed away.

@@ -9,13 +9,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from onething.directory.models import Department, Hall, Region
 from onething.kernel import codes
@@ -178,19 +180,38 @@ class ApiToken(models.Model):
 
     @classmethod
     def authenticate(cls, raw: str) -> User | None:
+        """The active user of an unrevoked token, or ``None``.
+
+        Runs on every API request, so it is one hand-written join read into a ``User``
+        (``raw()``): the same rows as ``select_related("user").filter(…)``, at a third of the
+        CPU (the ORM compiles that join anew on every call; measured in docs/performance.md).
+        """
         if not raw or not raw.startswith(cls.PREFIX) or len(raw) > 200:
             return None
-        token = (
-            cls.objects.select_related("user")
-            .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
-            .first()
+        quote = connection.ops.quote_name
+        users, tokens = quote(User._meta.db_table), quote(cls._meta.db_table)
+        user = next(
+            iter(
+                User.objects.raw(
+                    f"SELECT u.*, t.id AS token_id, t.last_used_at AS token_last_used_at "  # noqa: S608 - names from the models
+                    f"FROM {users} u JOIN {tokens} t ON t.user_id = u.id "
+                    "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active",
+                    [hash_token(raw)],
+                )
+            ),
+            None,
         )
-        if token is None:
+        if user is None:
             return None
         now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            cls.objects.filter(pk=token.pk).update(last_used_at=now)
-        return token.user
+        last_used = user.token_last_used_at
+        if isinstance(last_used, str):  # SQLite hands an extra column back as text or naive (UTC)
+            last_used = parse_datetime(last_used)
+        if last_used is not None and timezone.is_naive(last_used):
+            last_used = timezone.make_aware(last_used, dt.UTC)
+        if last_used is None or (now - last_used).total_seconds() > 60:
+            cls.objects.filter(pk=user.token_id).update(last_used_at=now)
+        return user
 
     def revoke(self) -> None:
         self.revoked_at = timezone.now()

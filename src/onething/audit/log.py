@@ -13,11 +13,16 @@ writes them back in one bulk update. It runs after every commit that recorded so
 every minute from a huey task (``onething.audit.tasks``) and at the start of
 :func:`verify_chain`.
 
+The after-commit run is handed to :func:`onething.core.background.after_commit`: on a server
+the process's worker thread links, so a request pays nothing for the chain, and the runs are
+coalesced — a burst of 100 commits costs a few linking runs, not 100 (measured: a quarter of
+an intake's CPU used to go here; docs/performance.md). In the test suite it links at once.
+
 The window: a committed record is pending until the next linker run — normally a few
-milliseconds after its own commit; at most until the next minute's task when every linker run
-in between missed it (a linker that was already committing when the record committed). During
-that window the record is durable but not yet covered by a hash, so an edit of the pending row
-would not be detected; once linked, editing, deleting or reordering any record is.
+milliseconds after its own commit; at most until the next minute's task when a
+process stops before its linker ran (a crash, a restart). During that window the record is
+durable but not yet covered by a hash, so an edit of the pending row would not be detected;
+once linked, editing, deleting or reordering any record is.
 """
 
 from __future__ import annotations
@@ -27,17 +32,19 @@ import logging
 import threading
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from onething.audit.models import AuditRecord, ChainHead
+from onething.core.background import after_commit
+from onething.core.rows import insert_rows
 from onething.kernel.hashchain import GENESIS, first_broken_link, link_hash
 
 logger = logging.getLogger("onething.audit")
 
 LINK_BATCH = 1000
+LINK_INTERVAL = 0.05  # seconds between background linking runs (their records wait at most this)
 LINK_ROUNDS = 5
-UPDATE_BATCH = 200  # rows per UPDATE … CASE statement
 _linking = threading.Lock()  # one on_commit linker per process at a time
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's answer to FOR UPDATE NOWAIT on a locked row
 
@@ -55,7 +62,7 @@ def record(
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("审计记录必须与其记录的变更在同一事务中写入")
-    entry = AuditRecord.objects.create(
+    entry = AuditRecord(
         at=at or timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=str(getattr(actor, "display_name", "") or actor or "系统")[:100],
@@ -66,6 +73,7 @@ def record(
         # what the JSON column will hand back (tuples become lists, keys strings …)
         data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
     )
+    insert_rows([entry])
     # one linker run per transaction, however many records it wrote
     if not any(getattr(func, "linker", False) for _, func, _ in connection.run_on_commit):
         transaction.on_commit(_link_after_commit)
@@ -90,10 +98,22 @@ def link_quietly() -> int:
 
 
 def _link_after_commit() -> None:
-    link_quietly()
+    # coalesced: while one linking run waits in the worker's queue, commits add no other
+    after_commit(link_quietly, key="audit-link", every=LINK_INTERVAL)
 
 
 _link_after_commit.linker = True  # type: ignore[attr-defined]
+
+
+def _write_links(entries: list[AuditRecord]) -> None:
+    """One short UPDATE per record, sent together (``executemany``: one pipeline round trip on
+    PostgreSQL); ``bulk_update`` compiled a CASE per column over every id instead."""
+    table = connection.ops.quote_name(AuditRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET sequence = %s, previous_hash = %s, hash = %s WHERE id = %s",  # noqa: S608 - name from the model
+            [(e.sequence, e.previous_hash, e.hash, e.pk) for e in entries],
+        )
 
 
 def link_pending(*, wait: bool = False, batch: int = LINK_BATCH) -> int:
@@ -121,9 +141,7 @@ def link_pending(*, wait: bool = False, batch: int = LINK_BATCH) -> int:
                     entry.sequence = length
                     entry.previous_hash = previous
                     entry.hash = previous = link_hash(previous, entry.content())
-                AuditRecord.objects.bulk_update(
-                    pending, ["sequence", "previous_hash", "hash"], batch_size=UPDATE_BATCH
-                )
+                _write_links(pending)
                 head.last_hash, head.length = previous, length
                 linked += len(pending)
             if linked:

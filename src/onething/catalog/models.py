@@ -289,7 +289,11 @@ class Revision(models.Model):
                 fields=["kind", "code"], condition=Q(current=True), name="revision_one_current"
             ),
         ]
-        indexes = [models.Index(fields=["kind", "current"], name="revision_kind_current")]
+        indexes = [
+            models.Index(fields=["kind", "current"], name="revision_kind_current"),
+            # the catalog fingerprint counts withdrawn revisions on every plan: few rows, indexed
+            models.Index(fields=["id"], name="revision_withdrawn", condition=Q(withdrawn=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code} v{self.version}"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db import connection
+from django.db.models import Q
 
 from onething.catalog import planner
 from onething.catalog.models import Revision
@@ -63,12 +64,22 @@ _cache: dict[tuple[str, str], tuple[tuple, PlanInputs]] = {}
 
 def catalog_fingerprint() -> tuple:
     """Changes whenever anything is published or withdrawn (revisions are append-only, and the
-    latest creation time tells apart a rolled-back revision whose id was reused)."""
-    return tuple(
-        Revision.objects.aggregate(
-            last=Max("id"), at=Max("created_at"), withdrawn=Count("id", filter=Q(withdrawn=True))
-        ).values()
+    latest creation time tells apart a rolled-back revision whose id was reused).
+
+    Asked before every plan, so it is one hand-written statement whose parts each read an
+    index — the newest revision by primary key, the withdrawn ones by a partial index — and
+    cost the same for 300 revisions or 300,000 (the ORM aggregate it replaces compiled anew
+    on every call and counted withdrawn rows by scanning the table).
+    """
+    table = connection.ops.quote_name(Revision._meta.db_table)
+    sql = (
+        f"SELECT (SELECT id FROM {table} ORDER BY id DESC LIMIT 1), "  # noqa: S608 - names from the model
+        f"(SELECT created_at FROM {table} ORDER BY id DESC LIMIT 1), "
+        f"(SELECT COUNT(*) FROM {table} WHERE withdrawn)"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return tuple(cursor.fetchone())
 
 
 def declared_item_questions(item: dict) -> dict[str, planner.Question]:

@@ -7,6 +7,7 @@ leak usable tokens or passwords, and a personal ID number must never reach a log
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -101,6 +102,33 @@ def test_token_last_used_is_recorded(client, make_user):
     _me(client, raw)
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+def test_last_used_is_written_at_most_once_a_minute(make_user):
+    """Read back from the hand-written join on both backends (SQLite returns it as text)."""
+    token, raw = ApiToken.issue(make_user("frank2"))
+    assert ApiToken.authenticate(raw).username == "frank2"
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert ApiToken.authenticate(raw) is not None
+    token.refresh_from_db()
+    assert token.last_used_at == first  # within the minute: no write
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - dt.timedelta(minutes=2))
+    assert ApiToken.authenticate(raw) is not None
+    token.refresh_from_db()
+    assert token.last_used_at > first - dt.timedelta(minutes=2)
+
+
+def test_inactive_users_and_revoked_tokens_do_not_authenticate(make_user):
+    user = make_user("frank3")
+    token, raw = ApiToken.issue(user)
+    assert ApiToken.authenticate(raw) == user
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert ApiToken.authenticate(raw) is None
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    token.revoke()
+    assert ApiToken.authenticate(raw) is None
+    assert ApiToken.authenticate("ot_" + "x" * 40) is None
 
 
 # ------------------------------------------------------------------ session login, passwords, lockout

@@ -1,5 +1,6 @@
 """站内消息: stores the message in the recipient's inbox."""
 
+from onething.core.rows import insert_rows
 from onething.notifications.models import Notification
 from onething.notifications.registry import Backend, Message, register
 
@@ -18,8 +19,8 @@ class InboxBackend(Backend):
         )
 
     def send_many(self, messages: list[Message]) -> None:
-        """All messages of one transaction in one INSERT."""
-        Notification.objects.bulk_create(
+        """All messages of one transaction in one INSERT (one statement: no BEGIN/COMMIT)."""
+        insert_rows(
             [
                 Notification(
                     recipient_id=m.recipient_id, event=m.event, title=m.title, body=m.body, link=m.link

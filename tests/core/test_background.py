@@ -1,0 +1,138 @@
+"""The after-commit worker: jobs leave the request, run in order, coalesce by key."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+import pytest
+from django.db import transaction
+
+from onething.audit import log
+from onething.audit.models import AuditRecord
+from onething.core import background
+from onething.core.background import Worker
+
+
+@pytest.fixture
+def worker(settings, monkeypatch):
+    """Background mode with a fresh worker of our own (stopped at the end: it closes its
+    database connection, which the test database teardown needs)."""
+    settings.ONETHING = {**settings.ONETHING, "AFTER_COMMIT": "background"}
+    fresh = Worker()
+    monkeypatch.setattr(background, "worker", fresh)
+    yield fresh
+    fresh.stop()
+
+
+def test_jobs_run_in_order_off_the_calling_thread(worker):
+    seen = []
+    for n in range(5):
+        background.after_commit(lambda n=n: seen.append((n, threading.current_thread().name)))
+    worker.drain()
+    assert [n for n, _ in seen] == [0, 1, 2, 3, 4]
+    assert {name for _, name in seen} == {"after-commit"}
+
+
+def test_a_keyed_job_already_queued_is_not_queued_again(worker):
+    gate = threading.Event()
+    runs = []
+    worker.submit(gate.wait)  # hold the thread so the next jobs wait in the queue
+    for _ in range(10):
+        worker.submit(lambda: runs.append(1), key="same")
+    gate.set()
+    worker.drain()
+    assert runs == [1]
+    worker.submit(lambda: runs.append(2), key="same")  # not queued any more: runs again
+    worker.drain()
+    assert runs == [1, 2]
+
+
+def test_a_failing_job_is_logged_and_the_worker_goes_on(worker, caplog):
+    after = []
+    worker.submit(lambda: 1 / 0)
+    worker.submit(lambda: after.append(True))
+    worker.drain()
+    assert after == [True] and "提交后任务失败" in caplog.text
+
+
+def test_inline_mode_runs_at_once(settings):
+    settings.ONETHING = {**settings.ONETHING, "AFTER_COMMIT": "inline"}
+    seen = []
+    background.after_commit(lambda: seen.append(threading.current_thread().name))
+    assert seen == [threading.current_thread().name]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_records_are_linked_by_the_worker(worker, make_user):
+    """A burst of commits is linked off the request, in few runs, into one valid chain."""
+    from onething.notifications.models import Notification
+    from onething.notifications.service import notify
+
+    person = make_user("bg-person")
+    gate = threading.Event()
+    worker.submit(gate.wait)  # the first commits find the worker busy: they must not link inline
+    with transaction.atomic():
+        log.record("accept", "case", "B-0")
+        notify(person, "e", "第一条")
+    assert AuditRecord.objects.get().sequence is None  # not linked by the committing thread
+    assert not Notification.objects.filter(recipient=person).exists()  # nor delivered here
+    for k in range(1, 20):
+        with transaction.atomic():
+            log.record("accept", "case", f"B-{k}")
+            notify(person, "e", f"第{k + 1}条")
+    gate.set()
+    worker.drain()
+    assert list(AuditRecord.objects.order_by("sequence").values_list("object_id", flat=True)) == [
+        f"B-{k}" for k in range(20)
+    ]
+    assert log.verify_chain() is None
+    titles = list(
+        Notification.objects.filter(recipient=person).order_by("id").values_list("title", flat=True)
+    )
+    assert titles == ["第一条"] + [f"第{k + 1}条" for k in range(1, 20)]
+    assert worker.done == 3  # the gate, one linking run, one delivery run (both coalesced)
+
+
+def test_a_key_runs_at_most_every_interval(worker):
+    import time
+
+    runs = []
+    for _ in range(3):
+        worker.submit(lambda: runs.append(time.monotonic()), key="paced", every=0.2)
+        worker.drain()
+    assert len(runs) == 3
+    assert all(b - a >= 0.19 for a, b in itertools.pairwise(runs))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_groups_with_one_key_are_read_once_per_delivery_run(worker, make_user):
+    from django.contrib.auth import get_user_model
+
+    from onething.notifications.models import Notification
+    from onething.notifications.service import notify_group
+
+    class Counted:
+        """The group's queryset, counting how often delivery reads it."""
+
+        reads = 0
+
+        def __init__(self, qs):
+            self.qs = qs
+
+        def order_by(self, *fields):
+            Counted.reads += 1
+            return self.qs.order_by(*fields)
+
+    people = [make_user(f"grp-{n}") for n in range(3)]
+    group = Counted(get_user_model().objects.filter(username__startswith="grp-"))
+    gate = threading.Event()
+    worker.submit(gate.wait)  # the five commits wait for one delivery run
+    for k in range(5):
+        with transaction.atomic():
+            notify_group(group, "e", f"第{k}次", key=("grp",))
+    gate.set()
+    worker.drain()
+    assert Counted.reads == 1
+    assert Notification.objects.filter(recipient__in=people).count() == 15
+    assert set(Notification.objects.values_list("title", flat=True)) == {f"第{k}次" for k in range(5)}
