@@ -22,7 +22,8 @@ def _nav(request) -> list[dict]:
     if getattr(user, "is_authenticated", False):
         entries.append(("/cases/", "我的办件", ("/cases/",)))
         if _is_staff_member(user):
-            entries.append(("/cases/desk/", "工作台", ("/cases/desk/",)))
+            staff_pages = ("/cases/staff/", "/cases/window/", "/cases/approver/", "/cases/supervisor/")
+            entries.append(("/cases/staff/", "工作台", (*staff_pages, "/cases/post-checks/")))
     path = getattr(request, "path", "")
     current = None
     # the longest matching prefix wins ("/" only matches the home page itself)

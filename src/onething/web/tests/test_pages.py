@@ -77,6 +77,21 @@ def test_nav_for_citizen_and_staff(client, citizen, make_user):
     assert 'href="/bundles/" aria-current="page"' in html
 
 
+def test_every_nav_entry_of_a_clerk_opens(client, demo):
+    """Each link of the main navigation answers 200 for the person it is shown to."""
+    import re
+
+    from onething.accounts.models import User
+
+    client.force_login(User.objects.get(username="chuangkou"))
+    html = html_of(get(client, "/"))
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    hrefs = re.findall(r'href="(/[^"]*)"', nav)
+    assert "/cases/staff/" in hrefs
+    for href in hrefs:
+        assert client.get(href, follow=True).status_code == 200, href
+
+
 def test_vendored_assets_exist():
     from django.contrib.staticfiles import finders
 
