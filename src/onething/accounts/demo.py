@@ -133,5 +133,11 @@ def create_demo_accounts() -> list[str]:
                     content_type__app_label="directory", codename__in=["view_department", "view_region"]
                 )
             )
+            user.user_permissions.add(  # 容缺逾期处理规则 of the department's items
+                *Permission.objects.filter(
+                    content_type__app_label="cases",
+                    codename__in=["view_gaprule", "add_gaprule", "change_gaprule", "delete_gaprule"],
+                )
+            )
         StaffRole.objects.get_or_create(user=user, role=role, **scope)
     return lines

@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from onething.accounts.models import EnterpriseAuthorisation, StaffRole
-from onething.cases.models import Application, SubCase
+from onething.cases.models import Application, Extension, PostCheck, SubCase
 
 APPLICANT, CLERK, APPROVER, SUPERVISOR, SYSTEM = "applicant", "clerk", "approver", "supervisor", "system"
 
@@ -31,6 +31,20 @@ def _staff(user, role: str) -> list[StaffRole]:
 def _enterprises(user) -> list[str]:
     today = timezone.localdate()
     return [a.enterprise_id for a in EnterpriseAuthorisation.objects.filter(user=user) if a.is_valid(today)]
+
+
+def authorised_enterprises(user) -> list:
+    """Enterprises ``user`` may currently act for (valid 法定代表人 or 经办人 authorisation)."""
+    if user is None or not user.is_authenticated:
+        return []
+    today = timezone.localdate()
+    return [
+        a.enterprise
+        for a in EnterpriseAuthorisation.objects.filter(user=user)
+        .select_related("enterprise")
+        .order_by("enterprise__name")
+        if a.is_valid(today)
+    ]
 
 
 def roles_for(user, application: Application, subcase: SubCase | None = None) -> set[str]:
@@ -87,6 +101,38 @@ def visible_applications(user) -> QuerySet[Application]:
         if role.region is not None:
             condition |= Q(region__path__startswith=role.region.path)
     return Application.objects.filter(condition)
+
+
+def visible_post_checks(user) -> QuerySet[PostCheck]:
+    """告知承诺事后核查 tasks ``user`` may see: their departments' (approvers) and those of
+    applications in their regions (supervisors); nothing for anyone else."""
+    if user is None or not user.is_authenticated:
+        return PostCheck.objects.none()
+    condition = Q()
+    departments = approver_departments(user)
+    if departments:
+        condition |= Q(subcase__department_id__in=departments)
+    for region in supervised_regions(user):
+        condition |= Q(subcase__application__region__path__startswith=region.path)
+    if not condition:
+        return PostCheck.objects.none()
+    return PostCheck.objects.filter(condition)
+
+
+def visible_extensions(user) -> QuerySet[Extension]:
+    """延期 requests ``user`` may see: those of applications in their regions (supervisors, who
+    decide them) and their departments' (approvers, who file them); nothing for anyone else."""
+    if user is None or not user.is_authenticated:
+        return Extension.objects.none()
+    condition = Q()
+    departments = approver_departments(user)
+    if departments:
+        condition |= Q(subcase__department_id__in=departments)
+    for region in supervised_regions(user):
+        condition |= Q(subcase__application__region__path__startswith=region.path)
+    if not condition:
+        return Extension.objects.none()
+    return Extension.objects.filter(condition)
 
 
 def approver_departments(user) -> set[str]:

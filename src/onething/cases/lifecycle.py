@@ -33,6 +33,7 @@ from onething.cases.models import (
     CorrectionRequest,
     Delivery,
     Extension,
+    GapRule,
     Inspection,
     Material,
     PostCheck,
@@ -40,7 +41,7 @@ from onething.cases.models import (
     SubCase,
 )
 from onething.core.errors import ApiError
-from onething.notifications.service import notify
+from onething.notifications.service import notify, notify_group
 
 S = Application.Status
 SS = SubCase.Status
@@ -106,7 +107,13 @@ APPLICATION_TRANSITIONS: tuple[Transition, ...] = (
     T("accept_with_gaps", BEFORE_ACCEPTANCE, S.ACCEPTED, [CLERK], "容缺受理"),
     T("accept_on_commitment", BEFORE_ACCEPTANCE, S.ACCEPTED, [CLERK], "告知承诺受理"),
     T("reject", BEFORE_ACCEPTANCE, S.REJECTED, [CLERK], "不予受理"),
-    T("request_correction", [*BEFORE_ACCEPTANCE, *RUNNING], S.CORRECTION, [CLERK, APPROVER], "要求补正"),
+    T(
+        "request_correction",
+        [*BEFORE_ACCEPTANCE, *RUNNING],
+        S.CORRECTION,
+        [CLERK, APPROVER, SYSTEM],  # system: a missed 容缺 commitment under a "correction" rule
+        "要求补正",
+    ),
     T("resubmit", [S.CORRECTION], RESUME, [APPLICANT, CLERK], "补正后重新提交"),
     T("start_review", [S.ACCEPTED], S.IN_REVIEW, [APPROVER, CLERK, SYSTEM], "开始审批"),
     T("complete", RUNNING, S.DECIDED, [SYSTEM, APPROVER, CLERK], "办结"),
@@ -133,7 +140,17 @@ SUBCASE_TRANSITIONS: tuple[Transition, ...] = (
     T("resume", [SS.CORRECTION], RESUME, [SYSTEM], "补正完成，恢复办理"),
     T("start_special_procedure", [SS.IN_REVIEW], SS.SPECIAL, [APPROVER], "启动特别程序"),
     T("end_special_procedure", [SS.SPECIAL], SS.IN_REVIEW, [APPROVER], "特别程序结束"),
+    # 延期: the department asks (pending), a supervisor of the region approves or refuses; a
+    # supervisor's own "extend" is requested and approved in one step
     T("extend", [SS.IN_REVIEW, SS.SPECIAL], SAME, [APPROVER, SUPERVISOR], "延长办理时限"),
+    T("approve_extension", [SS.IN_REVIEW, SS.SPECIAL], SAME, [SUPERVISOR], "批准延期"),
+    T(
+        "refuse_extension",
+        [SS.PENDING, SS.WAITING, SS.IN_REVIEW, SS.CORRECTION, SS.SPECIAL],
+        SAME,
+        [SUPERVISOR],
+        "不批准延期",
+    ),
     T("decide", [SS.IN_REVIEW], [SS.APPROVED, SS.REFUSED], [APPROVER], "作出决定"),
     T("record_post_check", [SS.APPROVED], SAME, [APPROVER], "记录事后核查结果"),
     T(
@@ -210,28 +227,38 @@ def _tell_applicant(application: Application, event: str, title: str, body: str 
 
 
 def _tell_departments(application: Application, subcases, event: str, title: str, body: str = "") -> None:
-    from onething.accounts.models import StaffRole
+    from onething.accounts.models import StaffRole, User
 
     departments = {s.department_id for s in subcases}
     if not departments:
         return
-    for role in StaffRole.objects.filter(
-        role=StaffRole.APPROVER, department_id__in=departments
-    ).select_related("user"):
-        notify(role.user, f"case.{event}", title, body, _link(application))
+    people = User.objects.filter(
+        staff_roles__role=StaffRole.APPROVER, staff_roles__department_id__in=departments
+    )
+    notify_group(people, f"case.{event}", title, body, _link(application))
 
 
 def _tell_clerks(application: Application, event: str, title: str, body: str = "") -> None:
-    from onething.accounts.models import StaffRole
+    from onething.accounts.models import StaffRole, User
 
-    roles = StaffRole.objects.filter(role=StaffRole.WINDOW_CLERK).select_related("user", "hall")
-    roles = (
-        roles.filter(hall_id=application.hall_id)
+    # one filter() call: both conditions must hold for the same role row
+    where = (
+        {"staff_roles__hall_id": application.hall_id}
         if application.hall_id
-        else roles.filter(hall__region_id=application.region_id)
+        else {"staff_roles__hall__region_id": application.region_id}
     )
-    for role in roles:
-        notify(role.user, f"case.{event}", title, body, _link(application))
+    people = User.objects.filter(staff_roles__role=StaffRole.WINDOW_CLERK, **where)
+    notify_group(people, f"case.{event}", title, body, _link(application))
+
+
+def _tell_supervisors(application: Application, event: str, title: str, body: str = "") -> None:
+    """The supervisors of the application's region and of the regions above it."""
+    from onething.accounts.models import StaffRole, User
+
+    path = application.region.path if application.region_id else ""
+    regions = [code for code in path.split("/") if code] or [application.region_id]
+    people = User.objects.filter(staff_roles__role=StaffRole.SUPERVISOR, staff_roles__region_id__in=regions)
+    notify_group(people, f"case.{event}", title, body, _link(application))
 
 
 def _subcases(application: Application) -> list[SubCase]:
@@ -488,25 +515,30 @@ def request_correction(application, actor, *, items: list[str], reason: str, now
         raise InvalidAction("补正通知须列明需补正的内容并说明理由", "items")
     with transaction.atomic():
         app = _lock(application)
-        _check(_APP, Application, app.status, "request_correction", _roles(actor, app))
-        app.resume_status = app.status
-        app.status = S.CORRECTION
-        app.reason = reason
-        deadlines.pause(app, today)
-        for sub in _subcases(app):
-            if sub.status in _SUB["pause"].sources:
-                sub.resume_status = sub.status
-                sub.status = SS.CORRECTION
-                deadlines.pause(sub, today)
-                sub.save()
-        app.save()
-        CorrectionRequest.objects.create(
-            application=app, items=list(items), reason=reason, requested_by=actor, requested_on=today
-        )
-        _audit("request_correction", app, actor, now, reason, to=app.status, items=list(items))
-        notices.issue(app, "correction", actor, today, extra={"items": list(items), "reason": reason})
-        _tell_applicant(app, "request_correction", f"您的办件 {app.number} 需要补正材料", "；".join(items))
+        _request_correction(app, actor, list(items), reason, now, today)
     return app
+
+
+def _request_correction(app: Application, actor, items: list[str], reason: str, now, today) -> None:
+    """补正 on a locked application, inside the caller's transaction (``actor`` None: system)."""
+    _check(_APP, Application, app.status, "request_correction", _roles(actor, app))
+    app.resume_status = app.status
+    app.status = S.CORRECTION
+    app.reason = reason
+    deadlines.pause(app, today)
+    for sub in _subcases(app):
+        if sub.status in _SUB["pause"].sources:
+            sub.resume_status = sub.status
+            sub.status = SS.CORRECTION
+            deadlines.pause(sub, today)
+            sub.save()
+    app.save()
+    CorrectionRequest.objects.create(
+        application=app, items=items, reason=reason, requested_by=actor, requested_on=today
+    )
+    _audit("request_correction", app, actor, now, reason, to=app.status, items=items)
+    notices.issue(app, "correction", actor, today, extra={"items": items, "reason": reason})
+    _tell_applicant(app, "request_correction", f"您的办件 {app.number} 需要补正材料", "；".join(items))
 
 
 def resubmit(application, actor, *, now=None, today=None, reason: str = "") -> Application:
@@ -562,11 +594,24 @@ def _stop_all(app: Application, now, why: str) -> None:
     deadlines.stop(app)
     for sub in _subcases(app):
         if sub.status in _SUB["stop"].sources:
-            sub.status = SS.STOPPED
-            sub.reasons = why
-            deadlines.stop(sub)
-            sub.save()
-            _audit("stop", sub, None, now, why, to=sub.status)
+            _stop_sub(sub, now, why)
+
+
+def _stop_sub(sub: SubCase, now, why: str) -> None:
+    """终止办理 (system): the clock stops for good and a pending 延期 request lapses."""
+    sub.status = SS.STOPPED
+    sub.reasons = why
+    deadlines.stop(sub)
+    sub.save()
+    _lapse_extensions(sub, now)
+    _audit("stop", sub, None, now, why, to=sub.status)
+
+
+def _lapse_extensions(sub: SubCase, now) -> None:
+    """A 延期 request still pending when its sub-case is decided or stopped lapses."""
+    Extension.objects.filter(subcase=sub, status=Extension.Status.PENDING).update(
+        status=Extension.Status.LAPSED, decided_at=now
+    )
 
 
 # ------------------------------------------------------------------------------- back office
@@ -614,6 +659,7 @@ def _decide(app, sub, actor, decision, reasons, now, today, on_the_spot=False) -
     sub.handler = sub.handler or actor
     deadlines.stop(sub)
     sub.save()
+    _lapse_extensions(sub, now)
     _audit("decide", sub, actor, now, reasons, decision=decision, on_the_spot=on_the_spot)
     _tell_applicant(
         app,
@@ -649,11 +695,7 @@ def _decide(app, sub, actor, decision, reasons, now, today, on_the_spot=False) -
                 ):
                     blocked.add(other.item_code)
                     why = f"前置事项“{sub.item_name}”不予许可，本事项无法继续办理"
-                    other.status = SS.STOPPED
-                    other.reasons = why
-                    deadlines.stop(other)
-                    other.save()
-                    _audit("stop", other, None, now, why, to=other.status)
+                    _stop_sub(other, now, why)
                     _tell_applicant(app, "stopped", f"{other.item_name}：终止办理", why)
                     changed = True
     _maybe_complete(app, subs.values(), now, today)
@@ -747,36 +789,192 @@ def end_special_procedure(subcase: SubCase, actor, *, now=None, today=None, reas
     return sub
 
 
-def extend(subcase: SubCase, actor, *, days: int, reason: str, approved_by=None, now=None, today=None):
-    """延期: with the approval of a supervisor of the region (art. 42: at most 10 working days)."""
+# ------------------------------------------------------------------------------- 延期 (art. 42)
+
+EXT = Extension.Status
+
+
+def _extension_input(days, reason: str) -> None:
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise InvalidAction("延长工作日数应为正整数", "days")
+    if days > MAX_EXTENSION_DAYS:
+        raise InvalidAction(f"延长工作日数不得超过{MAX_EXTENSION_DAYS}个", "days")
+    if not (reason or "").strip():
+        raise InvalidAction("延期须说明理由（将告知申请人）", "reason")
+
+
+def _pending_extension(sub: SubCase) -> Extension | None:
+    return Extension.objects.filter(subcase=sub, status=EXT.PENDING).first()
+
+
+def _check_extension_cap(sub: SubCase, days: int, pending: int = 0) -> None:
+    """Approved plus requested days stay within the statutory 10 working days."""
+    if sub.extension_days + pending + days > MAX_EXTENSION_DAYS:
+        left = max(0, MAX_EXTENSION_DAYS - sub.extension_days - pending)
+        raise InvalidAction(
+            f"延期合计不得超过{MAX_EXTENSION_DAYS}个工作日（已批准{sub.extension_days}个，"
+            f"待审批{pending}个，最多还可延长{left}个）",
+            "days",
+        )
+
+
+def _apply_extension(app: Application, sub: SubCase, ext: Extension, actor, now, today) -> None:
+    """The approved days move the sub-case's due date (and the application's, if it is later)."""
+    calendar = get_calendar()
+    deadlines.extend(sub, ext.days, today, calendar)
+    sub.save()
+    if app.due_date and sub.due_date and sub.due_date > app.due_date:
+        deadlines.extend(app, calendar.workdays_between(app.due_date, sub.due_date), today, calendar)
+        app.save()
+    ext.status = EXT.APPROVED
+    ext.decided_by = actor
+    ext.decided_at = now
+    ext.save()
+    _audit(
+        "extend",
+        sub,
+        actor,
+        now,
+        ext.reason,
+        days=ext.days,
+        extension=ext.pk,
+        requested_by=ext.requested_by_id,
+        approved_by=actor.pk,
+        due_date=str(sub.due_date),
+    )
+    _tell_applicant(
+        app,
+        "extend",
+        f"{sub.item_name}：办理时限延长{ext.days}个工作日",
+        f"延期理由：{ext.reason}。新的办理期限：{sub.due_date:%Y年%m月%d日}",
+    )
+
+
+def request_extension(subcase: SubCase, actor, *, days: int, reason: str, now=None, today=None) -> Extension:
+    """延期申请 by the department: pending until a supervisor of the region decides.
+
+    One pending request per sub-case; approved plus requested days at most
+    :data:`MAX_EXTENSION_DAYS`. The region's supervisors are told.
+    """
     now, today = _clock(now, today)
-    if not reason.strip():
-        raise InvalidAction("延期须说明理由", "reason")
-    if days < 1:
-        raise InvalidAction("延长天数应为正整数", "days")
+    _extension_input(days, reason)
     with transaction.atomic():
         app, sub = _load_sub(subcase)
         roles = _sub_roles(actor, app, sub)
         _check(_SUB, SubCase, sub.status, "extend", roles)
-        approver = actor if SUPERVISOR in roles else approved_by
-        if approver is None or SUPERVISOR not in roles_for(approver, app):
-            raise NotPermitted("延期须经本区划督查（分管负责人）批准")
-        if sub.extension_days + days > MAX_EXTENSION_DAYS:
-            raise InvalidAction(f"延期合计不得超过{MAX_EXTENSION_DAYS}个工作日", "days")
-        calendar = get_calendar()
-        deadlines.extend(sub, days, today, calendar)
-        sub.save()
-        if app.due_date and sub.due_date and sub.due_date > app.due_date:
-            deadlines.extend(app, calendar.workdays_between(app.due_date, sub.due_date), today, calendar)
-            app.save()
-        Extension.objects.create(
-            subcase=sub, days=days, reason=reason, requested_by=actor, approved_by=approver, approved_at=now
+        if APPROVER not in roles:
+            raise NotPermitted("延期申请由承办部门提出")
+        _require_running(app, "申请延期")
+        if _pending_extension(sub) is not None:
+            raise IllegalTransition("本子件已有待审批的延期申请，请等待督查审批")
+        _check_extension_cap(sub, days)
+        ext = Extension.objects.create(
+            subcase=sub, days=days, reason=reason, requested_by=actor, requested_at=now
         )
+        _audit("request_extension", sub, actor, now, reason, days=days, extension=ext.pk)
+        _tell_supervisors(
+            app,
+            "extension_requested",
+            f"延期申请待审批：{sub.number}",
+            f"{sub.item_name}申请延长{days}个工作日。理由：{reason}",
+        )
+    return ext
+
+
+def extend(subcase: SubCase, actor, *, days: int, reason: str, now=None, today=None) -> Extension:
+    """延期 (art. 42), the entry point of the API and the pages.
+
+    A supervisor of the region extends at once (requested and approved in one step, one audit
+    record); the department's approver files a request (:func:`request_extension`) that stays
+    pending until a supervisor approves or refuses it.
+    """
+    now, today = _clock(now, today)
+    _extension_input(days, reason)
+    if SUPERVISOR not in _sub_roles(actor, subcase.application, subcase):
+        return request_extension(subcase, actor, days=days, reason=reason, now=now, today=today)
+    with transaction.atomic():
+        app, sub = _load_sub(subcase)
+        roles = _sub_roles(actor, app, sub)
+        _check(_SUB, SubCase, sub.status, "extend", roles)
+        _check(_SUB, SubCase, sub.status, "approve_extension", roles)
+        _require_running(app, "延期")
+        pending = _pending_extension(sub)
+        _check_extension_cap(sub, days, pending.days if pending else 0)
+        ext = Extension.objects.create(
+            subcase=sub,
+            days=days,
+            reason=reason,
+            status=EXT.APPROVED,
+            requested_by=actor,
+            requested_at=now,
+            decided_by=actor,
+            decided_at=now,
+        )
+        _apply_extension(app, sub, ext, actor, now, today)
+    return ext
+
+
+def _load_extension(extension: Extension, actor, event: str) -> tuple[Application, SubCase, Extension]:
+    """Lock the case and the request; the actor must be a supervisor of the region."""
+    app, sub = _load_sub(extension.subcase)
+    ext = Extension.objects.select_for_update().get(pk=extension.pk)
+    roles = _sub_roles(actor, app, sub)
+    if SUPERVISOR not in roles:
+        raise NotPermitted("延期须经本区划督查（分管负责人）批准")
+    if ext.status != EXT.PENDING:
+        raise IllegalTransition(f"该延期申请{ext.get_status_display()}，不能再审批")
+    _check(_SUB, SubCase, sub.status, event, roles)
+    return app, sub, ext
+
+
+def approve_extension(extension: Extension, actor, *, now=None, today=None) -> Extension:
+    """批准延期: the deadline moves; the applicant (with the reason) and the requester are told."""
+    now, today = _clock(now, today)
+    with transaction.atomic():
+        app, sub, ext = _load_extension(extension, actor, "approve_extension")
+        _require_running(app, "批准延期")
+        _check_extension_cap(sub, ext.days)
+        _apply_extension(app, sub, ext, actor, now, today)
+        notify(
+            ext.requested_by,
+            "case.extension_approved",
+            f"延期申请已批准：{sub.number}",
+            f"{sub.item_name}延长{ext.days}个工作日，新的办理期限：{sub.due_date:%Y年%m月%d日}",
+            _link(app),
+        )
+    return ext
+
+
+def refuse_extension(extension: Extension, actor, *, reason: str, now=None, today=None) -> Extension:
+    """不批准延期 (with reasons): nothing about the deadline changes; the requester is told."""
+    now, today = _clock(now, today)
+    if not (reason or "").strip():
+        raise InvalidAction("不批准延期须说明理由", "reason")
+    with transaction.atomic():
+        app, sub, ext = _load_extension(extension, actor, "refuse_extension")
+        ext.status = EXT.REFUSED
+        ext.decided_by = actor
+        ext.decided_at = now
+        ext.refusal_reason = reason
+        ext.save()
         _audit(
-            "extend", sub, actor, now, reason, days=days, approved_by=approver.pk, due_date=str(sub.due_date)
+            "refuse_extension",
+            sub,
+            actor,
+            now,
+            reason,
+            days=ext.days,
+            extension=ext.pk,
+            requested_by=ext.requested_by_id,
         )
-        _tell_applicant(app, "extend", f"{sub.item_name}：办理时限延长{days}个工作日", reason)
-    return sub
+        notify(
+            ext.requested_by,
+            "case.extension_refused",
+            f"延期申请未获批准：{sub.number}",
+            f"{sub.item_name}申请延长{ext.days}个工作日未获批准。理由：{reason}",
+            _link(app),
+        )
+    return ext
 
 
 def schedule_inspection(application, actor, *, on: dt.date, location: str = "", now=None, today=None):
@@ -927,52 +1125,86 @@ def fulfil_gap(app: Application, material_code: str, now) -> bool:
 def flag_missed_commitments(today: dt.date, now: dt.datetime | None = None) -> list[str]:
     """Periodic: 容缺 materials not supplied by the commitment date.
 
-    The application is flagged, the applicant and window told; when a member item's catalog
-    rule says ``gap_rule: "terminate"`` its undecided sub-case is stopped (the default rule
-    only warns, since most items treat a late gap as a reminder, not a refusal).
-    """
-    from onething.catalog.publishing import current_many
+    Each application is flagged once (``gap_overdue``) and handled per the platform's
+    :class:`GapRule` of its undecided member items (no rule: ``warn``):
 
+    - ``warn``: the applicant and the window are told what is still missing;
+    - ``terminate``: the item's undecided sub-case is stopped, the applicant told why;
+    - ``correction``: the application goes to 补正 (the clocks stop) listing the missing
+      materials, when 补正 is legal from its state — already in 补正 or decided, it is a warning.
+
+    One transaction per application, with its audit records. Returns the numbers flagged.
+    """
     now = now or timezone.now()
-    numbers: list[str] = []
     ids = list(
         Material.objects.filter(source="gap", fulfilled_at__isnull=True, commitment_date__lt=today)
         .filter(application__gap_overdue=False)
         .values_list("application_id", flat=True)
         .distinct()
     )
+    if not ids:
+        return []
+    rules = {  # one query for every rule the run may need
+        rule.item_code: rule
+        for rule in GapRule.objects.filter(
+            item_code__in=SubCase.objects.filter(application_id__in=ids).values("item_code")
+        )
+    }
+    numbers: list[str] = []
     for app_id in ids:
         with transaction.atomic():
-            app = Application.objects.select_for_update().select_related("region").get(pk=app_id)
+            app = _lock(Application(pk=app_id))
             if app.gap_overdue or app.status not in _APP["flag_gap_overdue"].sources:
                 continue
-            missing = list(
-                app.materials.filter(source="gap", fulfilled_at__isnull=True).values_list("name", flat=True)
-            )
-            app.gap_overdue = True
-            app.save()
-            rules = current_many("item", [s.item_code for s in app.subcases.all()])
-            for sub in _subcases(app):
-                if (
-                    rules.get(sub.item_code, {}).get("gap_rule") == "terminate"
-                    and sub.status in _SUB["stop"].sources
-                ):
-                    sub.status = SS.STOPPED
-                    sub.reasons = "容缺材料逾期未补齐，按事项规定终止办理"
-                    deadlines.stop(sub)
-                    sub.save()
-                    _audit("stop", sub, None, now, sub.reasons, to=sub.status)
-            _audit("flag_gap_overdue", app, None, now, "容缺材料逾期未补齐", missing=missing)
-            _tell_applicant(
-                app,
-                "gap_overdue",
-                f"您的办件 {app.number} 容缺材料已逾期",
-                "请尽快补齐：" + "、".join(missing),
-            )
-            _tell_clerks(app, "gap_overdue", f"办件 {app.number} 容缺材料逾期未补齐", "、".join(missing))
-            subs = list(app.subcases.all())
-            if app.status in RUNNING and all(s.is_decided for s in subs):
-                _maybe_complete(app, subs, now, today)
-                app.save()
+            _handle_missed_commitment(app, rules, now, today)
             numbers.append(app.number)
     return numbers
+
+
+def _gap_action(rules: dict[str, GapRule], sub: SubCase) -> str:
+    rule = rules.get(sub.item_code)
+    return rule.action if rule is not None else GapRule.Action.WARN
+
+
+def _handle_missed_commitment(app: Application, rules: dict[str, GapRule], now, today) -> None:
+    missing = list(
+        app.materials.filter(source="gap", fulfilled_at__isnull=True).values_list("name", flat=True)
+    )
+    listed = "、".join(missing)
+    app.gap_overdue = True
+    app.save()
+    subs = _subcases(app)
+    stopped = []
+    for sub in subs:
+        if _gap_action(rules, sub) == GapRule.Action.TERMINATE and sub.status in _SUB["stop"].sources:
+            note = rules[sub.item_code].note.strip()
+            why = f"容缺材料（{listed}）逾期未补齐，按本事项规定终止办理" + (f"。{note}" if note else "")
+            _stop_sub(sub, now, why)
+            stopped.append(sub)
+            _tell_applicant(app, "stopped", f"{sub.item_name}：终止办理", why)
+    correcting = [s for s in subs if not s.is_decided and _gap_action(rules, s) == GapRule.Action.CORRECTION]
+    corrected = bool(correcting) and app.status in _APP["request_correction"].sources
+    if corrected:
+        notes = [rules[s.item_code].note.strip() for s in correcting if rules[s.item_code].note.strip()]
+        reason = "容缺受理承诺的材料逾期未补齐，请补齐后重新提交；补正期间暂停计时" + "".join(
+            f"。{n}" for n in notes
+        )
+        _request_correction(app, None, [f"补齐容缺材料：{name}" for name in missing], reason, now, today)
+    _audit(
+        "flag_gap_overdue",
+        app,
+        None,
+        now,
+        "容缺材料逾期未补齐",
+        missing=missing,
+        stopped=[s.number for s in stopped],
+        correction=corrected,
+    )
+    if not corrected:  # 补正 sends its own notice and message
+        _tell_applicant(app, "gap_overdue", f"您的办件 {app.number} 容缺材料已逾期", "请尽快补齐：" + listed)
+    _tell_clerks(app, "gap_overdue", f"办件 {app.number} 容缺材料逾期未补齐", listed)
+    if stopped:
+        _tell_departments(app, stopped, "stopped", f"办件 {app.number} 容缺材料逾期，子件终止办理", listed)
+    if app.status in RUNNING and all(s.is_decided for s in subs):
+        _maybe_complete(app, subs, now, today)
+        app.save()

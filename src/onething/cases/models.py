@@ -82,9 +82,19 @@ class Application(Clock):
     code = models.CharField("一件事/事项编码", max_length=64)
     name = models.CharField("名称", max_length=200)
     catalog_version = models.PositiveIntegerField("目录版本", null=True, blank=True)
-    region = models.ForeignKey(Region, verbose_name="办理区划", on_delete=models.PROTECT, related_name="+")
+    # no single-column indexes on region, hall, applicant: the composite indexes below lead with
+    # them (each index is written on every intake: measured in docs/performance.md)
+    region = models.ForeignKey(
+        Region, verbose_name="办理区划", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     hall = models.ForeignKey(
-        Hall, verbose_name="受理大厅", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Hall,
+        verbose_name="受理大厅",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     channel = models.CharField("渠道", max_length=20, choices=Channel.choices, default=Channel.WEB)
     applicant = models.ForeignKey(
@@ -94,6 +104,7 @@ class Application(Clock):
         blank=True,
         on_delete=models.PROTECT,
         related_name="applications",
+        db_index=False,
     )
     applicant_name = models.CharField("申请人姓名", max_length=100, blank=True)
     applicant_id_number = models.CharField("申请人证件号码", max_length=18, blank=True)
@@ -207,8 +218,8 @@ class SubCase(Clock):
     position = models.PositiveIntegerField("顺序", default=0)
     item_code = models.CharField("事项编码", max_length=64)
     item_name = models.CharField("事项名称", max_length=200)
-    department = models.ForeignKey(
-        Department, verbose_name="承办部门", on_delete=models.PROTECT, related_name="subcases"
+    department = models.ForeignKey(  # indexed by subcase_department (department, status)
+        Department, verbose_name="承办部门", on_delete=models.PROTECT, related_name="subcases", db_index=False
     )
     region = models.ForeignKey(
         Region, verbose_name="区划", on_delete=models.PROTECT, related_name="+", db_index=False
@@ -302,7 +313,9 @@ class CorrectionRequest(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="corrections")
     items = models.JSONField("需补正内容", default=list)
     reason = models.TextField("说明")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(  # empty: the system (a missed 容缺 commitment, see GapRule)
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     requested_on = models.DateField("通知日期")
     resolved_on = models.DateField("补正日期", null=True, blank=True)
     paused_days = models.PositiveIntegerField("暂停工作日数", default=0)
@@ -372,18 +385,51 @@ class SpecialProcedure(models.Model):
 
 
 class Extension(models.Model):
-    """延期 (art. 42): approved by a supervisor or the department; adds working days."""
+    """延期 (行政许可法 art. 42): the department asks, a supervisor of the region (the organ's
+    head) approves or refuses; an approved extension adds working days to the sub-case's limit.
+
+    At most one *pending* request per sub-case (a partial unique index). A request still pending
+    when its sub-case is decided or stopped *lapses*. A supervisor's own extension is requested
+    and approved in one step.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"
+        REFUSED = "refused", "未批准"
+        LAPSED = "lapsed", "已失效"
 
     subcase = models.ForeignKey(SubCase, on_delete=models.CASCADE, related_name="extensions")
     days = models.PositiveIntegerField("延长工作日数")
     reason = models.TextField("理由")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    approved_at = models.DateTimeField("批准时间")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    refusal_reason = models.TextField("不予批准理由", blank=True, default="")
 
     class Meta:
         verbose_name = "延期"
         verbose_name_plural = "延期"
+        ordering = ["subcase_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subcase"], condition=Q(status="pending"), name="extension_one_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subcase.number} 延期{self.days}个工作日（{self.get_status_display()}）"
 
 
 class Inspection(models.Model):
@@ -453,3 +499,32 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+
+class GapRule(models.Model):
+    """容缺受理: what happens when a missing material is not supplied by the commitment date.
+
+    A platform-side rule per item, kept here because the catalog exchange format (a fixed public
+    contract) has no field for it. No row means :attr:`Action.WARN`. Edited in the admin;
+    ``lifecycle.flag_missed_commitments`` reads all the rules it needs in one query.
+    """
+
+    class Action(models.TextChoices):
+        WARN = "warn", "提醒：标记逾期，通知申请人和窗口"
+        CORRECTION = "correction", "补正：转入补正（暂停计时），列明所缺材料"
+        TERMINATE = "terminate", "终止：终止本事项未办结的子件，并告知申请人"
+
+    item_code = models.CharField(
+        "事项编码", max_length=64, unique=True, help_text="事项实施编码（与事项目录一致）"
+    )
+    action = models.CharField("逾期处理方式", max_length=12, choices=Action.choices, default=Action.WARN)
+    note = models.TextField("依据与说明", blank=True, help_text="告知申请人时附上，例如办事指南中的相关规定")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "容缺逾期处理规则"
+        verbose_name_plural = "容缺逾期处理规则"
+        ordering = ["item_code"]
+
+    def __str__(self) -> str:
+        return f"{self.item_code}：{self.get_action_display()}"

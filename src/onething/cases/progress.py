@@ -13,7 +13,7 @@ from onething.accounts.masking import mask_text
 from onething.audit.models import AuditRecord
 from onething.cases import lifecycle
 from onething.cases.access import APPLICANT, APPROVER, CLERK, SUPERVISOR, approver_departments, roles_for
-from onething.cases.models import Application, SubCase
+from onething.cases.models import Application, Extension, SubCase
 from onething.cases.notices import verify_url
 from onething.kernel.codes import mask_id_number, mask_phone
 
@@ -44,9 +44,17 @@ ACTION_NAMES = {
     "subcase.start_special_procedure": "启动特别程序",
     "subcase.end_special_procedure": "特别程序结束",
     "subcase.extend": "延长时限",
+    "subcase.request_extension": "申请延期",
+    "subcase.refuse_extension": "延期申请未获批准",
     "subcase.stop": "终止办理",
     "subcase.record_post_check": "事后核查",
 }
+
+
+#: internal steps of a case, not shown in the applicant's history: a 延期 request and its
+#: refusal are between the department and the supervisor (the applicant is told an approved
+#: extension and its reason)
+INTERNAL_ACTIONS = ("subcase.request_extension", "subcase.refuse_extension")
 
 
 def material_view(m) -> dict:
@@ -80,8 +88,48 @@ def _mask_form(plan: dict, form: dict) -> dict:
     return out
 
 
+def post_check_view(sub: SubCase, owner: bool) -> dict | None:
+    """The 告知承诺 post-check of ``sub``, if it has one (result text masked for non-owners)."""
+    check = sub.post_check if hasattr(sub, "post_check") else None
+    if check is None:
+        return None
+    return {
+        "status": check.status,
+        "status_name": check.get_status_display(),
+        "due_date": check.due_date,
+        "result": check.result if owner else mask_text(check.result),
+        "checked_at": check.checked_at,
+    }
+
+
+def extension_views(subs: list[SubCase], staff: bool) -> dict[int, list[dict]]:
+    """延期 history per sub-case id (one query). The applicant sees the approved extensions, with
+    their reason (art. 42); requests still pending, refused or lapsed are internal."""
+    qs = Extension.objects.filter(subcase__in=subs).select_related("requested_by", "decided_by")
+    qs = qs.order_by("id")
+    if not staff:
+        qs = qs.filter(status=Extension.Status.APPROVED)
+    out: dict[int, list[dict]] = {}
+    for e in qs:
+        out.setdefault(e.subcase_id, []).append(
+            {
+                "id": e.pk,
+                "days": e.days,
+                "reason": e.reason,
+                "status": e.status,
+                "status_name": e.get_status_display(),
+                "requested_at": e.requested_at,
+                "requested_by": e.requested_by.display_name if staff else None,
+                "decided_at": e.decided_at,
+                "decided_by": e.decided_by.display_name if staff and e.decided_by_id else None,
+                "refusal_reason": e.refusal_reason if staff else "",
+            }
+        )
+    return out
+
+
 def visible_subcases(app: Application, viewer, roles: set[str]) -> list[SubCase]:
-    subs = list(app.subcases.select_related("department", "handler").order_by("position"))
+    subs = list(app.subcases.select_related("department", "handler", "post_check").order_by("position"))
     if roles & {APPLICANT, CLERK, SUPERVISOR}:
         return subs
     departments = approver_departments(viewer)
@@ -92,6 +140,8 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
     roles = roles if roles is not None else roles_for(viewer, app)
     owner = APPLICANT in roles
     subs = visible_subcases(app, viewer, roles)
+    staff = bool(roles & {CLERK, APPROVER, SUPERVISOR})
+    extensions = extension_views(subs, staff)
     numbers = [app.number, *(s.number for s in subs)]
     form = dict(app.form) if owner else _mask_form(app.plan, app.form)
     history = (
@@ -102,6 +152,8 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
         .order_by("id")  # written order; pending records (not yet linked) included
         .values("at", "action", "actor_label", "reason", "object_id")
     )
+    if not staff:
+        history = history.exclude(action__in=INTERNAL_ACTIONS)
     return {
         "number": app.number,
         "status": app.status,
@@ -118,6 +170,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
             "id_number": app.applicant_id_number if owner else mask_id_number(app.applicant_id_number),
             "phone": app.applicant_phone if owner else mask_phone(app.applicant_phone),
             "enterprise": app.enterprise.name if app.enterprise_id else None,
+            "agent": app.agent.display_name if app.agent_id else None,
         },
         "intake": app.intake,
         "limit_days": app.limit_days,
@@ -150,6 +203,8 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
                 "reasons": s.reasons,
                 "decided_at": s.decided_at,
                 "inspection_required": s.inspection_required,
+                "post_check": post_check_view(s, owner),
+                "extensions": extensions.get(s.pk, []),
                 "actions": lifecycle.allowed_events(s.status, roles_for(viewer, app, s), subcase=True)
                 if app.status in lifecycle.RUNNING
                 else [],

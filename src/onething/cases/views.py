@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from onething.accounts.models import User
+from onething.accounts.masking import mask_text
 from onething.cases import intake, lifecycle, notices
 from onething.cases.access import (
     APPLICANT,
@@ -28,11 +28,21 @@ from onething.cases.access import (
     CLERK,
     SUPERVISOR,
     approver_departments,
+    authorised_enterprises,
     clerk_halls,
     roles_for,
     supervised_regions,
 )
-from onething.cases.models import Application, Channel, Inspection, Material, Notice, SubCase
+from onething.cases.models import (
+    Application,
+    Channel,
+    Extension,
+    Inspection,
+    Material,
+    Notice,
+    PostCheck,
+    SubCase,
+)
 from onething.cases.progress import application_view
 from onething.core.errors import ApiError
 
@@ -85,6 +95,19 @@ def _apply_context(request, kind: str, code: str, window: bool):
     return plan, raw
 
 
+APPLY_MODES = ("self", "enterprise", "agent")
+#: intake's error field -> the input of the apply page it belongs to (form.* fields are marked per field)
+ERROR_INPUTS = {
+    "mode": "mode",
+    "enterprise": "enterprise",
+    "applicant": "applicant_name",
+    "applicant.name": "applicant_name",
+    "applicant.id_number": "applicant_id_number",
+    "applicant.phone": "applicant_phone",
+    "agent_authorisation": "authorisation_document",
+}
+
+
 @login_required
 def apply(request, kind: str, code: str, window: bool = False):
     """一表申请: questions first (情形引导), then the one merged form and one set of materials."""
@@ -94,10 +117,14 @@ def apply(request, kind: str, code: str, window: bool = False):
         raise Http404
     plan, raw = _apply_context(request, kind, code, window)
     error = None
+    # 申请身份 (applicant page only): in person, for an enterprise the user is authorised for,
+    # or as 帮办代办 for someone else (any signed-in user, as in intake; the authorisation is recorded)
+    enterprises = [] if window else authorised_enterprises(request.user)
+    mode = "window" if window else request.POST.get("mode", "self")
     if request.method == "POST" and not plan.open_questions:
         form = {f.element: request.POST.get(f"f.{f.element}", "") for f in plan.form}
-        on_behalf = None
-        if window:
+        on_behalf = enterprise = authorisation = None
+        if window or mode == "agent":
             on_behalf = {
                 "name": request.POST.get("applicant_name", ""),
                 "id_number": request.POST.get("applicant_id_number", ""),
@@ -106,6 +133,20 @@ def apply(request, kind: str, code: str, window: bool = False):
         ua = request.headers.get("User-Agent", "")
         channel = Channel.WINDOW if window else (Channel.MOBILE if "Mobile" in ua else Channel.WEB)
         try:
+            if not window and mode not in APPLY_MODES:
+                raise lifecycle.InvalidAction("请选择申请身份：本人、企业或帮办代办", "mode")
+            if mode == "enterprise":
+                enterprise = request.POST.get("enterprise", "").strip().upper()
+                if not enterprise:
+                    raise lifecycle.InvalidAction("请选择以其名义申请的企业", "enterprise")
+            if mode == "agent":
+                channel = Channel.AGENT
+                document = request.POST.get("authorisation_document", "").strip()
+                if len(document) > 200:
+                    raise lifecycle.InvalidAction(
+                        "授权委托书编号或说明不能超过200个字", "agent_authorisation"
+                    )
+                authorisation = {"document": document} if document else {}
             submission = intake.submit(
                 request.user,
                 kind=kind,
@@ -115,6 +156,8 @@ def apply(request, kind: str, code: str, window: bool = False):
                 channel=channel,
                 idempotency_key=request.POST.get("idempotency_key", ""),
                 on_behalf=on_behalf,
+                enterprise=enterprise,
+                agent_authorisation=authorisation,
                 strings=True,
             )
             app = submission.application
@@ -156,8 +199,13 @@ def apply(request, kind: str, code: str, window: bool = False):
             for n, f in enumerate(plan.form, start=1)
         ],
         "applicant_values": {
-            k: request.POST.get(k, "") for k in ("applicant_name", "applicant_id_number", "applicant_phone")
+            k: request.POST.get(k, "")
+            for k in ("applicant_name", "applicant_id_number", "applicant_phone", "authorisation_document")
         },
+        "mode": mode,
+        "enterprises": enterprises,
+        "enterprise_value": request.POST.get("enterprise", "").strip().upper(),
+        "error_input": ERROR_INPUTS.get(error.field) if error is not None and error.field else None,
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
         "questions": [
             {"id": q.id, "text": q.text, "type": q.type, "choices": q.choices, "value": raw.get(q.id, "")}
@@ -193,8 +241,15 @@ def detail(request, number: str):
             "uploadable": [m for m in view["required_materials"] if not m["exempt"]],
             "can_upload": app.status in intake.UPLOADABLE_STATES and bool(roles & {APPLICANT, CLERK}),
             "inspection": Inspection.objects.filter(application=app).first(),
+            "agent_document": _agent_document(app, APPLICANT in roles),
         },
     )
+
+
+def _agent_document(app: Application, owner: bool) -> str:
+    """The 帮办代办 authorisation reference (ID numbers in it masked for staff)."""
+    document = str((app.agent_authorisation or {}).get("document") or "") if app.agent_id else ""
+    return document if owner else mask_text(document)
 
 
 def _lines(text: str) -> list[str]:
@@ -252,10 +307,6 @@ APPLICATION_ACTIONS = {
 }
 
 
-def _approver_by_name(name: str):
-    return User.objects.filter(username=name).first() if name else None
-
-
 SUBCASE_ACTIONS = {
     "start_review": lambda sub, u, p: lifecycle.start_review(sub, u),
     "decide": lambda sub, u, p: lifecycle.decide(
@@ -265,12 +316,12 @@ SUBCASE_ACTIONS = {
         sub, u, kind=p.get("kind", ""), reason=p.get("reason", "")
     ),
     "end_special_procedure": lambda sub, u, p: lifecycle.end_special_procedure(sub, u),
+    # an approver files a request (pending until a supervisor decides); a supervisor extends
     "extend": lambda sub, u, p: lifecycle.extend(
         sub,
         u,
         days=int(p.get("days") or 0) if (p.get("days") or "0").isdigit() else 0,
         reason=p.get("reason", ""),
-        approved_by=_approver_by_name(p.get("approved_by", "")),
     ),
 }
 
@@ -280,6 +331,7 @@ SUBCASE_ACTIONS = {
 def act(request, number: str, event: str):
     """One endpoint for every button: the event names the lifecycle function."""
     app, roles = _visible(request, number)
+    done = "操作成功"
     try:
         if "sub" in request.POST:
             handler = SUBCASE_ACTIONS.get(event)
@@ -290,7 +342,9 @@ def act(request, number: str, event: str):
                 request.user, app, sub
             ):
                 raise Http404
-            handler(sub, request.user, request.POST)
+            outcome = handler(sub, request.user, request.POST)
+            if isinstance(outcome, Extension) and outcome.status == Extension.Status.PENDING:
+                done = "延期申请已提交，待本区划督查审批"
         elif event == "upload":
             material = request.POST.get("material", "")
             upload = request.FILES.get("file")
@@ -304,7 +358,7 @@ def act(request, number: str, event: str):
             if handler is None:
                 raise Http404
             handler(app, request.user, request.POST)
-        messages.success(request, "操作成功")
+        messages.success(request, done)
     except ApiError as exc:
         messages.error(request, exc.message)
     return redirect("cases:detail", number=app.number)
@@ -369,16 +423,114 @@ def approver_queue(request):
             ],
         ).select_related("application", "handler")
     )[:300]
-    return render(request, "cases/queue.html", {"subcases": subs, "today": timezone.localdate()})
+    open_checks = PostCheck.objects.filter(subcase__department_id__in=departments, status="open").count()
+    return render(
+        request,
+        "cases/queue.html",
+        {"subcases": subs, "today": timezone.localdate(), "open_post_checks": open_checks},
+    )
+
+
+#: an open post-check due within this many days is marked yellow (red once its date has passed)
+POST_CHECK_SOON_DAYS = 5
+POST_CHECK_TABS = {"open": "待核查", "passed": "核查属实", "failed": "承诺不实"}
+#: the post-check form's inputs, as lifecycle/this view name them in errors
+POST_CHECK_INPUTS = {"outcome", "result"}
+
+
+def _post_checks_page(request, departments, *, failed: str = "", error=None, values=None, status=200):
+    tab = request.GET.get("status", "open")
+    tab = tab if tab in POST_CHECK_TABS else "open"
+    today = timezone.localdate()
+    soon = today + dt.timedelta(days=POST_CHECK_SOON_DAYS)
+    checks = (
+        PostCheck.objects.filter(subcase__department_id__in=departments, status=tab)
+        .select_related("subcase", "subcase__application", "subcase__department", "checked_by")
+        .order_by("due_date", "subcase__number")[:300]
+    )
+    rows = []
+    for check in checks:
+        urgency = ""
+        if check.status == "open":
+            urgency = "red" if check.due_date < today else ("yellow" if check.due_date <= soon else "")
+        mine = check.subcase.number == failed
+        rows.append(
+            {
+                "check": check,
+                "sub": check.subcase,
+                "urgency": urgency,
+                "result": mask_text(check.result),
+                "values": values if mine else {},
+                "error_input": error.field if mine and error is not None else None,
+            }
+        )
+    context = {
+        "rows": rows,
+        "tab": tab,
+        "tab_name": POST_CHECK_TABS[tab],
+        "tabs": POST_CHECK_TABS,
+        "soon_days": POST_CHECK_SOON_DAYS,
+        "error": error,
+        "today": today,
+    }
+    return render(request, "cases/post_checks.html", context, status=status)
 
 
 @login_required
 @require_GET
-def supervisor_board(request):
-    """督查: yellow and red cases in the supervised regions."""
-    regions = supervised_regions(request.user)
-    if not regions:
+def post_checks(request):
+    """事后核查: the department's 告知承诺 post-checks, the most pressing first."""
+    departments = approver_departments(request.user)
+    if not departments:
         raise Http404
+    return _post_checks_page(request, departments)
+
+
+@login_required
+@require_POST
+def post_check_record(request, sub: str):
+    """Record 属实/不实 with the result; only approvers of the sub-case's department (404 otherwise)."""
+    check = (
+        PostCheck.objects.select_related("subcase", "subcase__application")
+        .filter(subcase__number=sub)
+        .first()
+    )
+    if check is None or APPROVER not in roles_for(request.user, check.subcase.application, check.subcase):
+        raise Http404
+    outcome = request.POST.get("outcome", "")
+    result = request.POST.get("result", "").strip()
+    try:
+        if outcome not in ("passed", "failed"):
+            raise lifecycle.InvalidAction("请选择核查结论：属实或不实", "outcome")
+        if not result:
+            raise lifecycle.InvalidAction("请填写核查结果", "result")
+        if len(result) > 4000:
+            raise lifecycle.InvalidAction("核查结果不能超过4000字", "result")
+        lifecycle.record_post_check(check, request.user, passed=outcome == "passed", result=result)
+    except ApiError as exc:
+        if exc.field not in POST_CHECK_INPUTS:  # e.g. recorded meanwhile by a colleague (409)
+            messages.error(request, f"{check.subcase.item_name}：{exc.message}")
+            return redirect("cases:post_checks")
+        values = {"outcome": outcome, "result": request.POST.get("result", "")}
+        return _post_checks_page(
+            request, approver_departments(request.user), failed=sub, error=exc, values=values, status=400
+        )
+    verdict = "属实" if outcome == "passed" else "不实，已通知申请人"
+    messages.success(request, f"已记录事后核查结果：{check.subcase.item_name}，承诺{verdict}")
+    return redirect("cases:post_checks")
+
+
+def _region_extensions(regions):
+    """延期 requests of applications in ``regions`` (the supervisor's scope)."""
+    scope = Q(pk__in=[])
+    for region in regions:
+        scope |= Q(subcase__application__region__path__startswith=region.path)
+    return Extension.objects.filter(scope).select_related(
+        "subcase", "subcase__application", "subcase__department", "requested_by"
+    )
+
+
+def _supervisor_page(request, regions, *, failed: int | None = None, error=None, values=None, status=200):
     scope = Q()
     for region in regions:
         scope |= Q(region__path__startswith=region.path) | Q(region_id=region.code)
@@ -387,7 +539,69 @@ def supervisor_board(request):
             "application", "department", "handler"
         )
     )[:500]
-    return render(request, "cases/supervisor.html", {"subcases": subs, "regions": regions})
+    pending = _region_extensions(regions).filter(status=Extension.Status.PENDING)
+    pending = pending.order_by("requested_at", "id")
+    requests = [
+        {
+            "ext": ext,
+            "sub": ext.subcase,
+            "values": values if ext.pk == failed else {},
+            "error_input": error.field if ext.pk == failed and error is not None else None,
+        }
+        for ext in pending[:300]
+    ]
+    context = {
+        "subcases": subs,
+        "regions": regions,
+        "requests": requests,
+        "error": error,
+        "max_days": lifecycle.MAX_EXTENSION_DAYS,
+    }
+    return render(request, "cases/supervisor.html", context, status=status)
+
+
+@login_required
+@require_GET
+def supervisor_board(request):
+    """督查: 延期 requests to decide, and yellow and red cases in the supervised regions."""
+    regions = supervised_regions(request.user)
+    if not regions:
+        raise Http404
+    return _supervisor_page(request, regions)
+
+
+@login_required
+@require_POST
+def decide_extension(request, extension_id: int):
+    """批准 / 不批准 a 延期 request; a request outside the supervisor's regions is 404."""
+    regions = supervised_regions(request.user)
+    ext = _region_extensions(regions).filter(pk=extension_id).first() if regions else None
+    if ext is None:
+        raise Http404
+    decision = request.POST.get("decision", "")
+    reason = request.POST.get("reason", "")
+    try:
+        if decision == "approve":
+            lifecycle.approve_extension(ext, request.user)
+        elif decision == "refuse":
+            if len(reason) > 2000:
+                raise lifecycle.InvalidAction("不批准理由不能超过2000字", "reason")
+            lifecycle.refuse_extension(ext, request.user, reason=reason)
+        else:
+            raise lifecycle.InvalidAction("请选择批准或不批准", "decision")
+    except ApiError as exc:
+        if exc.field != "reason":  # e.g. decided meanwhile, or the sub-case was decided (409)
+            messages.error(request, f"{ext.subcase.item_name}（{ext.subcase.number}）：{exc.message}")
+            return redirect("cases:supervisor")
+        return _supervisor_page(
+            request, regions, failed=ext.pk, error=exc, values={"reason": reason}, status=exc.status
+        )
+    if decision == "approve":
+        days = f"延长{ext.days}个工作日"
+        messages.success(request, f"已批准延期：{ext.subcase.item_name}{days}，已告知申请人和承办部门")
+    else:
+        messages.success(request, f"已不批准延期：{ext.subcase.item_name}，已告知承办部门")
+    return redirect("cases:supervisor")
 
 
 @login_required

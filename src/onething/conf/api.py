@@ -17,6 +17,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from onething.accounts.api import router as accounts_router
 from onething.calendar.api import router as calendar_router
 from onething.cases.api import router as cases_router
+from onething.cases.api.extensions import router as extensions_router
+from onething.cases.api.post_checks import router as post_checks_router
+from onething.cases.api.post_checks import subcase_router as post_check_subcase_router
 from onething.catalog.api import router as catalog_router
 from onething.core.errors import ApiError
 from onething.guides.api import router as guides_router
@@ -126,3 +129,6 @@ api.add_router("/catalog", guides_router)
 api.add_router("/calendar", calendar_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/applications", cases_router)
+api.add_router("/extensions", extensions_router)
+api.add_router("/applications", post_check_subcase_router)
+api.add_router("/post-checks", post_checks_router)

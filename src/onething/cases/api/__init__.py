@@ -13,9 +13,9 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from onething.accounts.auth import authenticated
-from onething.accounts.models import User
 from onething.cases import intake, lifecycle, notices, progress
 from onething.cases.access import APPLICANT, APPROVER, CLERK, SUPERVISOR, roles_for, visible_applications
+from onething.cases.api.extensions import extension_out
 from onething.cases.api.schemas import (
     AcceptIn,
     ApplicationCreated,
@@ -27,6 +27,7 @@ from onething.cases.api.schemas import (
     DecideIn,
     DeliverIn,
     ExtendIn,
+    ExtensionOut,
     GapsIn,
     InspectionIn,
     InspectionResultIn,
@@ -37,7 +38,7 @@ from onething.cases.api.schemas import (
     SpecialIn,
     SubCaseActionOut,
 )
-from onething.cases.models import Application, Material, Notice, SubCase
+from onething.cases.models import Application, Extension, Material, Notice, SubCase
 from onething.cases.progress import application_view
 from onething.core.errors import ApiError, invalid, responses
 
@@ -301,19 +302,18 @@ def end_special(request: HttpRequest, number: str, sub: str, payload: ReasonIn):
     return _sub_out(lifecycle.end_special_procedure(subcase, request.user, reason=payload.reason))
 
 
-@router.post("/{number}/subcases/{sub}/extend", response=SUB_ACTION, summary="延长办理时限（须督查批准）")
+@router.post(
+    "/{number}/subcases/{sub}/extend",
+    response={**responses(ExtensionOut, 401, 403, 404, 409), 202: ExtensionOut},
+    summary="延长办理时限：审批部门提出申请（202，待督查审批），督查直接延期（200）",
+)
 def extend(request: HttpRequest, number: str, sub: str, payload: ExtendIn):
     _, subcase = _subcase(request, number, sub)
-    approver = None
-    if payload.approved_by:
-        approver = User.objects.filter(username=payload.approved_by).first()
-        if approver is None:
-            raise invalid("approved_by", "批准人不存在")
-    return _sub_out(
-        lifecycle.extend(
-            subcase, request.user, days=payload.days, reason=payload.reason, approved_by=approver
-        )
-    )
+    ext = lifecycle.extend(subcase, request.user, days=payload.days, reason=payload.reason)
+    ext = Extension.objects.select_related(
+        "subcase__application", "subcase__department", "requested_by", "decided_by"
+    ).get(pk=ext.pk)
+    return Status(202 if ext.status == Extension.Status.PENDING else 200, extension_out(ext))
 
 
 # ------------------------------------------------------------------------------- files

@@ -32,6 +32,38 @@ class DepartmentOut(Schema):
     name: str
 
 
+class PostCheckBrief(Schema):
+    """告知承诺事后核查 of an approved sub-case (shown with the sub-case)."""
+
+    status: Literal["open", "passed", "failed"] = Field(
+        ..., description="open 待核查，passed 核查属实，failed 承诺不实"
+    )
+    status_name: str
+    due_date: dt.date
+    result: str
+    checked_at: dt.datetime | None
+
+
+ExtensionStatus = Literal["pending", "approved", "refused", "lapsed"]
+
+
+class ExtensionBrief(Schema):
+    """One 延期 of a sub-case. Applicants see approved extensions only, without staff names."""
+
+    id: int
+    days: int
+    reason: str
+    status: ExtensionStatus = Field(
+        ..., description="pending 待审批，approved 已批准，refused 未批准，lapsed 已失效"
+    )
+    status_name: str
+    requested_at: dt.datetime
+    requested_by: str | None
+    decided_at: dt.datetime | None
+    decided_by: str | None
+    refusal_reason: str
+
+
 class SubCaseOut(Schema):
     number: str
     item: str
@@ -49,6 +81,8 @@ class SubCaseOut(Schema):
     reasons: str
     decided_at: dt.datetime | None
     inspection_required: bool
+    post_check: PostCheckBrief | None = Field(None, description="告知承诺事后核查（如有）")
+    extensions: list[ExtensionBrief] = Field(default_factory=list, description="延期记录")
 
 
 class MaterialOut(Schema):
@@ -86,6 +120,7 @@ class ApplicantOut(Schema):
     id_number: str
     phone: str
     enterprise: str | None
+    agent: str | None = Field(None, description="帮办代办人（代办申请时）")
 
 
 class ApplicationOut(Schema):
@@ -188,9 +223,35 @@ class SpecialIn(Schema):
 
 
 class ExtendIn(Schema):
-    days: int = Field(..., ge=1, le=10)
-    reason: str = Field(..., max_length=2000)
-    approved_by: str | None = Field(None, description="批准延期的督查人员用户名（督查本人操作时可省略）")
+    days: int = Field(..., ge=1, le=10, description="延长工作日数（已批准与待审批合计不超过 10）")
+    reason: str = Field(..., max_length=2000, description="延期理由（批准后告知申请人）")
+
+
+class RefuseExtensionIn(Schema):
+    reason: str = Field(..., max_length=2000, description="不批准的理由（告知申请部门）")
+
+
+class ExtensionOut(Schema):
+    """延期申请: filed by the department, decided by a supervisor of the region."""
+
+    id: int
+    application: str = Field(..., description="办件编号")
+    subcase: str = Field(..., description="子件编号")
+    item_name: str
+    department: DepartmentOut
+    days: int
+    reason: str
+    status: ExtensionStatus = Field(
+        ..., description="pending 待审批，approved 已批准，refused 未批准，lapsed 已失效"
+    )
+    status_name: str
+    requested_by: str
+    requested_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    refusal_reason: str
+    approved_days: int = Field(..., description="本子件已批准的延期工作日数合计")
+    due_date: dt.date | None = Field(..., description="子件当前办理期限")
 
 
 class InspectionIn(Schema):
@@ -218,3 +279,28 @@ class SubCaseActionOut(Schema):
     status: str
     status_name: str
     due_date: dt.date | None
+
+
+class PostCheckIn(Schema):
+    passed: bool = Field(..., description="true：承诺属实；false：承诺不实（将通知申请人）")
+    result: str = Field(..., max_length=4000, description="核查结果（必填）")
+
+
+class PostCheckOut(Schema):
+    """告知承诺事后核查任务."""
+
+    application: str = Field(..., description="办件编号")
+    application_name: str
+    subcase: str = Field(..., description="子件编号")
+    item: str
+    item_name: str
+    department: DepartmentOut
+    status: Literal["open", "passed", "failed"] = Field(
+        ..., description="open 待核查，passed 核查属实，failed 承诺不实"
+    )
+    status_name: str
+    due_date: dt.date
+    overdue: bool = Field(..., description="待核查且已过核查期限")
+    result: str
+    checked_by: str | None
+    checked_at: dt.datetime | None

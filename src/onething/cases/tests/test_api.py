@@ -256,6 +256,33 @@ def test_enterprise_and_agent_applications(client_for, people, token_for):
     assert client_for("zhangsan").get(f"{URL}/{number}").status_code == 200
 
 
+def test_an_agent_needs_the_enterprises_authorisation_too(client_for, people):
+    """An agent naming an enterprise it holds no authorisation for is refused: otherwise
+    everyone authorised for that enterprise would see a case filed by a stranger."""
+    agent_body = body(
+        channel="agent",
+        applicant={"name": "李四", "id_number": "430626198805052012"},
+        authorisation={"document": "授权委托书-002"},
+        enterprise="91430600MA4L00001C",
+    )
+    before = Application.objects.count()
+    r = post(client_for("zhangsan"), URL, agent_body)
+    assert r.status_code == 403 and r.json()["error"]["field"] == "enterprise"
+    assert Application.objects.count() == before
+
+
+def test_a_key_reused_for_someone_else_is_a_conflict(client_for):
+    """The idempotency hash covers on whose behalf: same key, other represented person → 409."""
+    clerk = client_for("chuangkou")
+    first = body(channel="window", applicant={"name": "张三", "id_number": "430602199001011235"})
+    r = post(clerk, URL, first, HTTP_IDEMPOTENCY_KEY="same-key-1")
+    assert r.status_code == 201
+    other = body(channel="window", applicant={"name": "王芳", "id_number": "430602199201011221"})
+    r = post(clerk, URL, other, HTTP_IDEMPOTENCY_KEY="same-key-1")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "idempotency_conflict"
+    assert post(clerk, URL, first, HTTP_IDEMPOTENCY_KEY="same-key-1").status_code == 200
+
+
 def test_window_intake_on_behalf(client_for):
     c = client_for("chuangkou")
     r = post(c, URL, body(channel="window", applicant={"name": "王五", "id_number": "430602199001011234"}))
@@ -339,20 +366,15 @@ def test_staff_actions_end_to_end(client_for, settings):
     assert (
         post(weijian, f"{URL}/{number}/subcases/{sub1}/special-procedure/end").json()["status"] == "in_review"
     )
+    # naming an approver no longer applies an extension: it is a request for a supervisor
     r = post(
         weijian,
         f"{URL}/{number}/subcases/{sub1}/extend",
         {"days": 2, "reason": "复杂", "approved_by": "ducha"},
     )
-    assert r.status_code == 200
-    r = post(
-        weijian,
-        f"{URL}/{number}/subcases/{sub1}/extend",
-        {"days": 2, "reason": "复杂", "approved_by": "ghost"},
-    )
-    assert r.status_code == 400
+    assert r.status_code == 202 and r.json()["status"] == "pending"
     r = post(weijian, f"{URL}/{number}/subcases/{sub1}/extend", {"days": 2, "reason": "复杂"})
-    assert r.status_code == 403
+    assert r.status_code == 409  # one pending request per sub-case
     r = post(weijian, f"{URL}/{number}/subcases/{sub1}/decide", {"decision": "maybe"})
     assert r.status_code == 422 and r.json()["error"]["field"] == "decision"
     assert (

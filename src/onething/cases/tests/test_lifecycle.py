@@ -323,15 +323,11 @@ def test_special_procedure_and_extension(submit, people, upload_factory):
     assert first.status == SS.IN_REVIEW and first.paused_days == 4
     assert first.due_date == dt.date(2026, 11, 30)
     assert fresh(app).due_date == dt.date(2026, 12, 14)
-    with pytest.raises(lifecycle.NotPermitted):  # an approver alone cannot extend
-        lifecycle.extend(first, approver, days=3, reason="情况复杂", now=at("2026-11-27"))
-    with pytest.raises(lifecycle.NotPermitted):
-        lifecycle.extend(
-            first, approver, days=3, reason="情况复杂", approved_by=people["lisi"], now=at("2026-11-27")
-        )
-    lifecycle.extend(
-        first, approver, days=3, reason="情况复杂", approved_by=people["ducha"], now=at("2026-11-27")
-    )
+    # an approver alone cannot extend: the request waits for a supervisor
+    request = lifecycle.extend(first, approver, days=3, reason="情况复杂", now=at("2026-11-27"))
+    assert request.status == "pending"
+    assert SubCase.objects.get(pk=first.pk).due_date == dt.date(2026, 11, 30)
+    lifecycle.approve_extension(request, people["ducha"], now=at("2026-11-27", 15))
     first = SubCase.objects.get(pk=first.pk)
     assert first.extension_days == 3 and first.due_date == dt.date(2026, 12, 3)
     with pytest.raises(lifecycle.InvalidAction):
