@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from onething.accounts.models import Enterprise, EnterpriseAuthorisation, StaffRole, User
@@ -35,6 +35,7 @@ from onething.cases.models import Application, Channel, Material, SubCase, uploa
 from onething.catalog import planner
 from onething.catalog.plans import PlanInputs, published_inputs
 from onething.core.errors import ApiError
+from onething.core.rows import insert_rows
 from onething.directory.models import Department, Hall, Region
 from onething.kernel import codes
 
@@ -215,9 +216,11 @@ class Submission:
     created: bool
 
 
-def request_hash(kind: str, code: str, answers: Any, form: Any, channel: str) -> str:
+def request_hash(kind: str, code: str, answers: Any, form: Any, channel: str, *who: Any) -> str:
+    """What a repeated key must repeat: the request, including on whose behalf it is made
+    (enterprise, represented person, authorisation) — a key reused for someone else is a 409."""
     payload = json.dumps(
-        [kind, code, answers, form, channel], sort_keys=True, ensure_ascii=False, default=str
+        [kind, code, answers, form, channel, *who], sort_keys=True, ensure_ascii=False, default=str
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -225,12 +228,23 @@ def request_hash(kind: str, code: str, answers: Any, form: Any, channel: str) ->
 def _existing(actor, key: str, digest: str) -> Submission | None:
     if not key:
         return None
-    app = Application.objects.filter(submitted_by=actor, idempotency_key=key).first()
-    if app is None:
+    # Almost every key is new: ask for two columns with one hand-written statement (the ORM
+    # compiled this lookup anew on every intake, a tenth of its CPU), read the whole row only
+    # when there is one. The partial unique index application_idempotency_once answers it.
+    table = connection.ops.quote_name(Application._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, request_hash FROM {table} "  # noqa: S608 - name from the model
+            "WHERE submitted_by_id = %s AND idempotency_key = %s AND idempotency_key <> ''",
+            [actor.pk, key],
+        )
+        found = cursor.fetchone()
+    if found is None:
         return None
-    if app.request_hash and digest and app.request_hash != digest:
+    pk, stored_hash = found
+    if stored_hash and digest and stored_hash != digest:
         raise IntakeError(409, "idempotency_conflict", "同一幂等键已用于内容不同的申请", "Idempotency-Key")
-    return Submission(app, False)
+    return Submission(Application.objects.get(pk=pk), False)
 
 
 def submit(
@@ -255,7 +269,8 @@ def submit(
         raise _bad("Idempotency-Key", "幂等键不能超过100个字符")
     if channel not in Channel.values:
         raise _bad("channel", "渠道不正确：" + "、".join(Channel.values))
-    digest = request_hash(kind, code, answers, form, channel) if key else ""
+    who = (enterprise or "", on_behalf or {}, agent_authorisation or {})
+    digest = request_hash(kind, code, answers, form, channel, *who) if key else ""
     found = _existing(actor, key, digest)
     if found:
         return found
@@ -271,7 +286,7 @@ def submit(
     data = frozen_plan(inputs, plan)
 
     applicant, name, id_number, phone, hall = _who(actor, channel, on_behalf, clean_form)
-    enterprise_obj = _enterprise(actor, enterprise, channel)
+    enterprise_obj = _enterprise(actor, enterprise, hall)
     agent = actor if channel == Channel.AGENT else None
     if agent is not None and not (agent_authorisation or {}).get("document"):
         raise _bad("agent_authorisation", "帮办代办须记录申请人的授权委托（authorisation.document）")
@@ -316,8 +331,10 @@ def submit(
         application.number = numbering.allocate(region_code, timezone.localdate(now))
     try:
         with transaction.atomic():
-            application.save(force_insert=True)
-            SubCase.objects.bulk_create(
+            # the rows of one submission, written without the ORM's query compiler (a third of
+            # an intake's CPU, measured): same values, see onething.core.rows
+            insert_rows([application])
+            insert_rows(
                 [
                     SubCase(
                         application=application,
@@ -334,9 +351,10 @@ def submit(
                         limit_days=m.promised_limit,
                     )
                     for n, m in enumerate(plan.members, start=1)
-                ]
+                ],
+                keys=False,
             )
-            Material.objects.bulk_create(
+            insert_rows(
                 [
                     Material(
                         application=application,
@@ -347,7 +365,8 @@ def submit(
                     )
                     for line in plan.materials
                     if line.exempt
-                ]
+                ],
+                keys=False,
             )
             record(
                 "application.submit",
@@ -420,13 +439,18 @@ def _who(actor: User, channel: str, on_behalf: dict | None, form: dict) -> tuple
     )
 
 
-def _enterprise(actor: User, uscc: str | None, channel: str) -> Enterprise | None:
+def _enterprise(actor: User, uscc: str | None, hall: Hall | None) -> Enterprise | None:
+    """The enterprise applied for. Whoever submits must hold its valid authorisation —
+    online, on a phone and as an agent alike (everyone authorised for an enterprise sees its
+    applications, so an unchecked USCC would show them someone else's case). Only a window
+    clerk at the counter (``hall``) is exempt: they check the letter of authorisation in person.
+    """
     if not uscc:
         return None
     enterprise = Enterprise.objects.filter(uscc=uscc).first()
     if enterprise is None:
         raise _bad("enterprise", f"未找到统一社会信用代码为 {uscc} 的企业")
-    if channel in (Channel.WEB, Channel.MOBILE):
+    if hall is None:
         authorisation = EnterpriseAuthorisation.objects.filter(enterprise=enterprise, user=actor).first()
         if authorisation is None or not authorisation.is_valid():
             raise IntakeError(403, "forbidden", "您未获该企业授权办理此事项", "enterprise")
