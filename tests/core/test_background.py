@@ -136,3 +136,24 @@ def test_groups_with_one_key_are_read_once_per_delivery_run(worker, make_user):
     assert Counted.reads == 1
     assert Notification.objects.filter(recipient__in=people).count() == 15
     assert set(Notification.objects.values_list("title", flat=True)) == {f"第{k}次" for k in range(5)}
+
+
+def test_queued_work_is_finished_when_a_short_lived_process_exits(tmp_path):
+    """A management command exits right after its change: the exit hook delivers what is
+    queued instead of dropping it with the daemon thread."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "done"
+    script = (
+        "import django, os, time\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'onething.conf.settings')\n"
+        "django.setup()\n"
+        "from onething.core.background import worker\n"
+        "worker.submit(lambda: time.sleep(0.3), key='slow', every=0)\n"
+        f"worker.submit(lambda: open({str(marker)!r}, 'w').write('ok'))\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "DATABASE_URL"}
+    env["ONETHING_VAR_DIR"] = str(tmp_path)
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=60)
+    assert marker.read_text() == "ok"

@@ -21,6 +21,7 @@ between a commit and its ``on_commit`` callbacks, only a few milliseconds wider.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -49,6 +50,7 @@ class Worker:
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
         self._last_run: dict[str, float] = {}
+        self._exit_hook = False
         self._min_interval: dict[str, float] = {}
         self.done = 0  # jobs run so far (tests, diagnostics)
 
@@ -76,6 +78,9 @@ class Worker:
                 self._pid = os.getpid()
                 self._thread = threading.Thread(target=self._run, name="after-commit", daemon=True)
                 self._thread.start()
+                if not self._exit_hook:  # a command or a stopping worker: finish what is queued
+                    atexit.register(self.drain, timeout=10)
+                    self._exit_hook = True
 
     def _run(self) -> None:
         while True:
@@ -101,10 +106,16 @@ class Worker:
             finally:
                 self._queue.task_done()
 
-    def drain(self) -> None:
-        """Wait until every job queued so far has run (tests, shutdown)."""
-        if self._thread is not None and self._thread.is_alive():
+    def drain(self, timeout: float | None = None) -> None:
+        """Wait until every job queued so far has run (tests, process exit), at most ``timeout``."""
+        if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
+            return
+        if timeout is None:
             self._queue.join()
+            return
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def stop(self) -> None:
         """Run what is queued, close the thread's connection and end the thread."""
