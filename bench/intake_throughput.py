@@ -131,6 +131,28 @@ def http_load(port: int, token: str, payload: bytes, clients: int, seconds: floa
     }
 
 
+def cpu_seconds(server_group: int) -> dict[str, float]:
+    """CPU seconds used so far by the server's processes (its process group) and by
+    PostgreSQL (every ``postgres`` process), from /proc: where the two cores go."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"server": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if int(fields[2]) == server_group:
+            used["server"] += seconds
+        elif comm == "postgres":
+            used["postgres"] += seconds
+    return used
+
+
 def wrk_load(port: int, token: str, payload: bytes, clients: int, seconds: float, workdir: Path) -> dict:
     """The same load from ``wrk`` (C, epoll): the load generator then costs the shared 2 cores
     almost nothing, so the figure is the server's, not the Python client's."""
@@ -305,11 +327,27 @@ def main() -> None:
     )
     try:
         http_load(port, token, payload, 4, 3)  # warm-up (imports, connections, caches)
+        before, load_before = cpu_seconds(server.pid), os.times()
         if args.load == "wrk":
             http = wrk_load(port, token, payload, args.clients, args.seconds, var_dir)
         else:
             http = http_load(port, token, payload, args.clients, args.seconds)
             http["load"] = "python"
+        after, load_after = cpu_seconds(server.pid), os.times()
+        done = max(http["applications"], 1)
+        load_cpu = (
+            load_after.children_user
+            + load_after.children_system
+            - load_before.children_user
+            - load_before.children_system
+            if args.load == "wrk"
+            else load_after.user + load_after.system - load_before.user - load_before.system
+        )
+        http["cpu_ms_per_application"] = {
+            "server": round((after["server"] - before["server"]) / done * 1000, 2),
+            "postgres": round((after["postgres"] - before["postgres"]) / done * 1000, 2),
+            "load_generator": round(load_cpu / done * 1000, 2),
+        }
     finally:
         liveserver.stop(server)
     with psycopg.connect(dsn) as conn:

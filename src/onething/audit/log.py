@@ -18,9 +18,9 @@ the process's worker thread links, so a request pays nothing for the chain, and 
 coalesced — a burst of 100 commits costs a few linking runs, not 100 (measured: a quarter of
 an intake's CPU used to go here; docs/performance.md). In the test suite it links at once.
 
-The window: a committed record is pending until the next linker run — normally a few
-milliseconds after its own commit; at most until the next minute's task when a
-process stops before its linker ran (a crash, a restart). During that window the record is
+The window: a committed record is pending until the next linker run — on a server within
+``LINK_INTERVAL`` (50 ms) of its commit, in tests not at all; at most until the next minute's
+task when a process stops before its linker ran (a crash). During that window the record is
 durable but not yet covered by a hash, so an edit of the pending row would not be detected;
 once linked, editing, deleting or reordering any record is.
 """

@@ -218,10 +218,11 @@ class Submission:
 
 def request_hash(kind: str, code: str, answers: Any, form: Any, channel: str, *who: Any) -> str:
     """What a repeated key must repeat: the request, including on whose behalf it is made
-    (enterprise, represented person, authorisation) — a key reused for someone else is a 409."""
-    payload = json.dumps(
-        [kind, code, answers, form, channel, *who], sort_keys=True, ensure_ascii=False, default=str
-    )
+    (enterprise, represented person, authorisation) — a key reused for someone else is a 409.
+    Without any of those the hash is what it was before they counted, so a retry of an older
+    submission still matches."""
+    parts = [kind, code, answers, form, channel, *who] if any(who) else [kind, code, answers, form, channel]
+    payload = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -72,7 +72,7 @@ class _Batch:
         messages = list(self.messages)
         for people, key, event, title, body, link in self.groups:
             if key is None or key not in found:
-                rows = list(people.order_by().values_list("pk", "phone", "email").distinct())
+                rows = _people(people)
                 if key is None:
                     messages += _messages(rows, event, title, body, link)
                     continue
@@ -138,6 +138,11 @@ def notify(user, event: str, title: str, body: str = "", link: str = "") -> None
     _open_batch(connection).messages.append(message)
 
 
+def _people(people) -> list[tuple]:
+    """(id, phone, email) of each person of the queryset, once."""
+    return list(people.order_by().values_list("pk", "phone", "email").distinct())
+
+
 def _messages(rows, event: str, title: str, body: str, link: str) -> list[Message]:
     return [
         Message(
@@ -160,7 +165,6 @@ def notify_group(people, event: str, title: str, body: str = "", link: str = "",
     it once."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        rows = people.order_by().values_list("pk", "phone", "email").distinct()
-        deliver_many(_messages(rows, event, title, body, link))
+        deliver_many(_messages(_people(people), event, title, body, link))
         return
     _open_batch(connection).groups.append((people, key, event, title, body, link))
