@@ -43,6 +43,7 @@ MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_TEXT = {"string": 200, "address": 300, "text": 4000}
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 UPLOADABLE_STATES = {
     Application.Status.SUBMITTED,
@@ -137,6 +138,8 @@ def _check_value(kind: str, value: Any, choices: list[str]) -> tuple[Any, str | 
         if not isinstance(value, str):
             return value, "应为文字"
         value = value.strip()
+        if CONTROL.search(value):  # NUL and the like: PostgreSQL refuses them, nobody types them
+            return value, "含有不可见的控制字符"
         return value, "过长" if len(value) > MAX_TEXT.get(kind, 200) else None
     if kind == "integer":
         if isinstance(value, bool):

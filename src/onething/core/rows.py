@@ -9,10 +9,10 @@ few hundred values per submission — that compiling was about a third of the re
 
 This helper writes the same rows with the same column values: each field's own
 ``pre_save`` (``auto_now_add``, defaults) and ``get_db_prep_save`` (JSON, dates, UUIDs …),
-so what lands in the database is exactly what the ORM would have written. It only skips
-the query compiler: the SQL text is built once per model and row count and cached. It does
-not send signals and does not run ``save()`` overrides — use it only for models that have
-neither (the caller's tests check the rows read back equal the ORM's).
+so what lands in the database is what the ORM would have written (tests/core reads rows of
+both back and compares them). It only skips the query compiler: the SQL text is built once
+per model (and, off PostgreSQL, per row count) and cached. It does not send signals and does
+not run ``save()`` overrides — use it only for models that have neither.
 """
 
 from __future__ import annotations

@@ -134,6 +134,7 @@ def test_concurrent_repeats_create_one_application(demo, people, token_for):
         ("child.gender", "未知", "form.child.gender"),
         ("applicant.phone", "12345", "form.applicant.phone"),
         ("child.name", "", "form.child.name"),
+        ("child.name", "张\x00小宝", "form.child.name"),
         ("nonsense.field", "x", "form.nonsense.field"),
     ],
 )
