@@ -103,11 +103,11 @@ def visible_applications(user) -> QuerySet[Application]:
     return Application.objects.filter(condition)
 
 
-def visible_post_checks(user) -> QuerySet[PostCheck]:
-    """告知承诺事后核查 tasks ``user`` may see: their departments' (approvers) and those of
-    applications in their regions (supervisors); nothing for anyone else."""
+def _visible_through_subcase(user, model) -> QuerySet:
+    """Rows of ``model`` (each tied to a sub-case) ``user`` may see: their departments'
+    (approvers) and those of applications in their regions (supervisors); none otherwise."""
     if user is None or not user.is_authenticated:
-        return PostCheck.objects.none()
+        return model.objects.none()
     condition = Q()
     departments = approver_departments(user)
     if departments:
@@ -115,24 +115,20 @@ def visible_post_checks(user) -> QuerySet[PostCheck]:
     for region in supervised_regions(user):
         condition |= Q(subcase__application__region__path__startswith=region.path)
     if not condition:
-        return PostCheck.objects.none()
-    return PostCheck.objects.filter(condition)
+        return model.objects.none()
+    return model.objects.filter(condition)
+
+
+def visible_post_checks(user) -> QuerySet[PostCheck]:
+    """告知承诺事后核查 tasks ``user`` may see (approvers: their departments'; supervisors:
+    their regions')."""
+    return _visible_through_subcase(user, PostCheck)
 
 
 def visible_extensions(user) -> QuerySet[Extension]:
-    """延期 requests ``user`` may see: those of applications in their regions (supervisors, who
-    decide them) and their departments' (approvers, who file them); nothing for anyone else."""
-    if user is None or not user.is_authenticated:
-        return Extension.objects.none()
-    condition = Q()
-    departments = approver_departments(user)
-    if departments:
-        condition |= Q(subcase__department_id__in=departments)
-    for region in supervised_regions(user):
-        condition |= Q(subcase__application__region__path__startswith=region.path)
-    if not condition:
-        return Extension.objects.none()
-    return Extension.objects.filter(condition)
+    """延期 requests ``user`` may see: supervisors decide those of their regions, approvers
+    file their departments'."""
+    return _visible_through_subcase(user, Extension)
 
 
 def approver_departments(user) -> set[str]:

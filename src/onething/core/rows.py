@@ -29,11 +29,18 @@ from django.db import connections, models
 CHUNK = 500  # rows per statement (SQLite allows 32766 parameters; 500 × ~40 columns fits)
 
 
+def _written_fields(model: type[models.Model]) -> tuple:
+    """The columns an INSERT writes: every concrete field but an auto-increment key."""
+    return tuple(
+        f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))
+    )
+
+
 @lru_cache(maxsize=256)
 def _statement(model: type[models.Model], using: str, count: int, returning: bool) -> tuple[str, tuple]:
     """(SQL, fields) for inserting ``count`` rows of ``model`` — built once, then reused."""
     meta = model._meta
-    fields = tuple(f for f in meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField)))
+    fields = _written_fields(model)
     quote = connections[using].ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -58,7 +65,7 @@ def _recordset_statement(model: type[models.Model], using: str, returning: bool)
     table's row type by ``jsonb_populate_recordset`` (in array order). ``None`` when a field
     has its own JSON encoder (the generic path then takes the model)."""
     meta = model._meta
-    fields = tuple(f for f in meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField)))
+    fields = _written_fields(model)
     if any(isinstance(f, models.JSONField) and f.encoder is not None for f in fields):
         return None
     quote = connections[using].ops.quote_name
