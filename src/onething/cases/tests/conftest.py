@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,15 @@ FORM = {
     },
 }
 TZ = ZoneInfo("Asia/Shanghai")
+
+
+def in_days(days: int) -> str:
+    """An ISO date ``days`` after today in Asia/Shanghai (for actions that take the real today)."""
+    from django.utils import timezone
+
+    return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
+
+
 _keys = itertools.count(1)
 
 
@@ -110,18 +120,52 @@ def submit(people):
     return run
 
 
+def sample_pdf(label: str = "样本", pages: int = 1) -> bytes:
+    """A small real PDF (blank A4 pages, ``label`` as its title) written by pypdf."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": label})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def sample_png(label: str = "样本", size: tuple[int, int] = (48, 32)) -> bytes:
+    """A small real PNG (a gradient, ``label`` in a text chunk) written by Pillow."""
+    from PIL import Image, PngImagePlugin
+
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("Title", label)
+    out = io.BytesIO()
+    image.save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def sample_jpeg(label: str = "样本", size: tuple[int, int] = (48, 32)) -> bytes:
+    """A small real JPEG (a gradient, ``label`` as its comment) written by Pillow."""
+    from PIL import Image
+
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, comment=label.encode())
+    return out.getvalue()
+
+
+SAMPLES = {"pdf": sample_pdf, "png": sample_png, "jpg": sample_jpeg}
+
+
 @pytest.fixture
 def upload_factory():
+    """``upload_factory(kind="pdf")``: an upload of a small real file, different on every call
+    (so each is stored under its own content-addressed name)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    def make(kind="pdf", size=0, name=None):
-        heads = {
-            "pdf": b"%PDF-1.4\n",
-            "png": b"\x89PNG\r\n\x1a\n",
-            "jpg": b"\xff\xd8\xff\xe0",
-            "exe": b"MZ\x90\x00",
-        }
-        body = heads[kind] + b"0" * size + str(next(_keys)).encode()
+    def make(kind="pdf", name=None):
+        body = SAMPLES[kind](f"样本 {next(_keys)}")
         return SimpleUploadedFile(name or f"f.{kind}", body, content_type="application/octet-stream")
 
     return make

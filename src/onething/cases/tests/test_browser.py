@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from onething.cases.tests.conftest import ANSWERS, BUNDLE, FORM
+from onething.cases.tests.conftest import ANSWERS, BUNDLE, FORM, sample_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {
@@ -56,7 +56,7 @@ def test_newborn_end_to_end(live_server, transactional_db, demo, tmp_path, setti
         else:
             locator.fill(flat[element])
     pdf = tmp_path / "bank.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n% bank account\n")
+    pdf.write_bytes(sample_pdf("bank account"))
     page.set_input_files("input[name='m.bank-account']", str(pdf))
     page.click("#submit-application")
     page.wait_for_selector("#app-number")
