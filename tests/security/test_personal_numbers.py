@@ -1,4 +1,6 @@
 """公民身份号码 never appear unmasked to non-owners: in API responses, error messages and logs.
+(Numbers typed into free text — phone and bank card numbers too — are scanned across every
+journey in ``test_typed_personal_numbers.py``.)
 
 - Error bodies: every operation is called with an ID number in every parameter and in a
   malformed body; the answer must not echo the number in full.
@@ -92,6 +94,17 @@ def test_unknown_page_with_id_number_is_not_logged_in_full(demo, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert ID_NUMBER[:4] in logged  # the requests were logged …
     assert not unmasked_ids(logged), f"日志中出现了未脱敏的公民身份号码：{logged[:500]}"  # … masked
+
+
+def test_phone_and_card_numbers_are_masked_in_log_records_too(caplog):
+    """The record factory masks every kind of personal number, however it is written."""
+    caplog.set_level(logging.INFO)
+    logging.getLogger("onething.test").warning(
+        "申请人 %s，电话 %s，卡号 %s", ID_NUMBER, "138 1234 5678", "6222 0202 0011 2233 445"
+    )
+    assert caplog.records[-1].getMessage() == (
+        f"申请人 {ID_NUMBER[:4]}**********{ID_NUMBER[-4:]}，电话 138 **** 5678，卡号 6222 **** **** ***3 445"
+    )
 
 
 @pytest.mark.django_db

@@ -1,22 +1,31 @@
-"""Masking of personal numbers (公民身份号码, phone numbers) for people who do not own them.
+"""Masking of personal numbers (公民身份号码, mobile phone and bank card numbers) for people who
+do not own them.
 
-Anything that shows a person's ID number to someone else goes through :func:`id_for_viewer`;
-the log filter masks any 18-character ID number that slips into a log line.
+- A structured field shows a person's number through :func:`id_for_viewer` /
+  :func:`phone_for_viewer`.
+- Free text (reasons, findings, correction items, notices, notifications, log lines) goes
+  through :func:`mask_text`, the one entry point for text; :func:`text_for` applies it to
+  everyone but the owner. The patterns live in the kernel
+  (``kernel.codes.mask_personal_numbers_in_text``), which the layers below this app (error
+  bodies, notifications) call directly.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
-from onething.kernel.codes import mask_id_number, mask_phone
-
-ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])([1-8][0-9]{16}[0-9Xx])(?![0-9A-Za-z])")
+from onething.kernel.codes import mask_id_number, mask_personal_numbers_in_text, mask_phone
 
 
 def mask_text(text: str) -> str:
-    """Mask every ID-number-shaped run of characters in ``text``."""
-    return ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group(1)), text)
+    """``text`` with every personal number in it masked (platform numbers, USCCs, dates and
+    amounts left as they are)."""
+    return mask_personal_numbers_in_text(text)
+
+
+def text_for(text: str, *, owner: bool) -> str:
+    """Free text as a viewer sees it: in full for the owner of the case, masked for anyone else."""
+    return text if owner else mask_text(text)
 
 
 def id_for_viewer(value: str, viewer, owner) -> str:
@@ -33,7 +42,7 @@ def phone_for_viewer(value: str, viewer, owner) -> str:
 
 
 class MaskPersonalNumbersFilter(logging.Filter):
-    """Logging filter: rewrites the formatted message with ID numbers masked."""
+    """Logging filter: rewrites the formatted message with personal numbers masked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:

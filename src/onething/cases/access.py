@@ -11,6 +11,11 @@ One rule set for the API and the web, so both give the same answer:
 - **supervisor**: applications of their region and every region below it.
 
 Anyone else gets "not found" (404), never "forbidden": a 403 would confirm the number exists.
+
+Seeing a case is not owning the personal numbers in it: only the **owner** — the applicant
+person (``Application.applicant``) — sees them in full (:func:`is_owner`). The agent, the
+clerk who filed it at the window, the enterprise's other authorised people and all staff see
+them masked.
 """
 
 from __future__ import annotations
@@ -80,6 +85,17 @@ def roles_for(user, application: Application, subcase: SubCase | None = None) ->
         if any(s.code in path.split("/") for s in supervised):
             roles.add(SUPERVISOR)
     return roles
+
+
+def is_owner(user, application: Application) -> bool:
+    """Whether ``user`` is the applicant person of ``application``, the one who sees the
+    personal numbers in it (theirs, and whatever staff typed about them) in full."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and application.applicant_id is not None
+        and user.pk == application.applicant_id
+    )
 
 
 def visible_applications(user) -> QuerySet[Application]:

@@ -470,7 +470,10 @@ class Delivery(models.Model):
 
 
 class Notice(models.Model):
-    """A numbered notice (受理通知书 …); its token is the public verification link (QR code)."""
+    """A numbered notice (受理通知书 …); its token is the public verification link (QR code).
+
+    Immutable once issued; its PDF is rendered once per audience and stored (``notices.pdf_for``).
+    """
 
     KINDS = [
         ("acceptance", "受理通知书"),
@@ -491,6 +494,9 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # SHA-256 of the PDF stored for each audience (notices.pdf_for); empty until its first download
+    pdf_sha256_owner = models.CharField("PDF摘要（申请人本人）", max_length=64, blank=True, default="")
+    pdf_sha256_others = models.CharField("PDF摘要（他人，已脱敏）", max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "文书"

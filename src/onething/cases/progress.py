@@ -1,7 +1,9 @@
 """查询进度: one read model of an application for the API and the web pages.
 
-Personal numbers (公民身份号码, phone numbers, in the applicant block and in the form) are
-shown in full only to the applicant's side; staff see them masked (accounts.masking).
+Personal numbers (公民身份号码, mobile phone and bank card numbers) are shown in full only to
+the owner, the applicant person (``access.is_owner``): in the applicant block, in the form and
+in every text someone typed (reasons, history, extension and post-check texts). Everyone else
+— staff, the agent, the enterprise's other people — sees them masked (accounts.masking).
 Approvers see only their own department's sub-cases in detail.
 """
 
@@ -9,10 +11,18 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from onething.accounts.masking import mask_text
+from onething.accounts.masking import mask_text, text_for
 from onething.audit.models import AuditRecord
 from onething.cases import lifecycle
-from onething.cases.access import APPLICANT, APPROVER, CLERK, SUPERVISOR, approver_departments, roles_for
+from onething.cases.access import (
+    APPLICANT,
+    APPROVER,
+    CLERK,
+    SUPERVISOR,
+    approver_departments,
+    is_owner,
+    roles_for,
+)
 from onething.cases.models import Application, Extension, SubCase
 from onething.cases.notices import verify_url
 from onething.kernel.codes import mask_id_number, mask_phone
@@ -97,14 +107,15 @@ def post_check_view(sub: SubCase, owner: bool) -> dict | None:
         "status": check.status,
         "status_name": check.get_status_display(),
         "due_date": check.due_date,
-        "result": check.result if owner else mask_text(check.result),
+        "result": text_for(check.result, owner=owner),
         "checked_at": check.checked_at,
     }
 
 
-def extension_views(subs: list[SubCase], staff: bool) -> dict[int, list[dict]]:
+def extension_views(subs: list[SubCase], staff: bool, owner: bool) -> dict[int, list[dict]]:
     """延期 history per sub-case id (one query). The applicant sees the approved extensions, with
-    their reason (art. 42); requests still pending, refused or lapsed are internal."""
+    their reason (art. 42); requests still pending, refused or lapsed are internal. Reasons are
+    masked for anyone but the owner."""
     qs = Extension.objects.filter(subcase__in=subs).select_related("requested_by", "decided_by")
     qs = qs.order_by("id")
     if not staff:
@@ -115,14 +126,14 @@ def extension_views(subs: list[SubCase], staff: bool) -> dict[int, list[dict]]:
             {
                 "id": e.pk,
                 "days": e.days,
-                "reason": e.reason,
+                "reason": text_for(e.reason, owner=owner),
                 "status": e.status,
                 "status_name": e.get_status_display(),
                 "requested_at": e.requested_at,
                 "requested_by": e.requested_by.display_name if staff else None,
                 "decided_at": e.decided_at,
                 "decided_by": e.decided_by.display_name if staff and e.decided_by_id else None,
-                "refusal_reason": e.refusal_reason if staff else "",
+                "refusal_reason": text_for(e.refusal_reason, owner=owner) if staff else "",
             }
         )
     return out
@@ -138,10 +149,10 @@ def visible_subcases(app: Application, viewer, roles: set[str]) -> list[SubCase]
 
 def application_view(app: Application, viewer, roles: set[str] | None = None) -> dict:
     roles = roles if roles is not None else roles_for(viewer, app)
-    owner = APPLICANT in roles
+    owner = is_owner(viewer, app)
     subs = visible_subcases(app, viewer, roles)
     staff = bool(roles & {CLERK, APPROVER, SUPERVISOR})
-    extensions = extension_views(subs, staff)
+    extensions = extension_views(subs, staff, owner)
     numbers = [app.number, *(s.number for s in subs)]
     form = dict(app.form) if owner else _mask_form(app.plan, app.form)
     history = (
@@ -179,7 +190,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
         "due_date": app.due_date,
         "warning": app.warning,
         "gap_commitment_date": app.gap_commitment_date,
-        "reason": app.reason,
+        "reason": text_for(app.reason, owner=owner),
         "form": form,
         "form_fields": [
             {"element": f["element"], "label": f["label"], "value": form.get(f["element"], "")}
@@ -200,7 +211,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
                 "warning": s.warning,
                 "handler": s.handler.display_name if s.handler_id else None,
                 "decision": s.decision,
-                "reasons": s.reasons,
+                "reasons": text_for(s.reasons, owner=owner),
                 "decided_at": s.decided_at,
                 "inspection_required": s.inspection_required,
                 "post_check": post_check_view(s, owner),
@@ -247,7 +258,9 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
                 "action": ACTION_NAMES.get(h["action"], h["action"])
                 + ("" if h["object_id"] == app.number else f"（{h['object_id'][-2:]}）"),
                 "actor": h["actor_label"],
-                "reason": h["reason"] if owner or roles & {CLERK, APPROVER, SUPERVISOR} else "",
+                "reason": text_for(h["reason"], owner=owner)
+                if roles & {APPLICANT, CLERK, APPROVER, SUPERVISOR}
+                else "",
             }
             for h in history
         ],

@@ -8,26 +8,25 @@ schemathesis can hold us to it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ninja import Schema
 
-from onething.kernel.codes import mask_id_number
-
-#: an ID-number-shaped run of characters (公民身份号码: 17 digits + digit/X), not part of a longer token
-_ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])([1-8][0-9]{16}[0-9Xx])(?![0-9A-Za-z])")
+from onething.kernel.codes import mask_personal_numbers_in_text
 
 
 def mask_personal_numbers(value: Any) -> Any:
-    """``value`` with every ID-number-shaped string masked (recursively through lists and dicts).
+    """``value`` with every personal number (公民身份号码, mobile phone, bank card) in its strings
+    masked, recursively through lists and dicts.
 
     Error bodies often quote what the client sent (a code from the path, a field value); the
     client may be a clerk typing someone else's number, and error bodies end up in logs and
-    screenshots. So no error body ever carries an ID number in full.
+    screenshots. So no error body ever carries a personal number in full. (This layer sits
+    below ``accounts``: it calls the kernel's text masking that ``accounts.masking.mask_text``
+    wraps.)
     """
     if isinstance(value, str):
-        return _ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group(1)), value)
+        return mask_personal_numbers_in_text(value)
     if isinstance(value, list | tuple):
         return [mask_personal_numbers(v) for v in value]
     if isinstance(value, dict):
@@ -57,7 +56,7 @@ class ApiError(Exception):
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
-        """The JSON body; ID numbers anywhere in it are masked (see :func:`mask_personal_numbers`)."""
+        """The JSON body; personal numbers anywhere in it are masked (see :func:`mask_personal_numbers`)."""
         error: dict[str, Any] = {"code": self.code, "message": self.message, "field": self.field}
         error.update(self.extra)
         return {"error": mask_personal_numbers(error)}

@@ -5,6 +5,9 @@
 - 行政区划代码 (GB/T 2260) with the 12-digit statistical extension for townships/villages.
 - 电子证照标识 (GB/T 36901): ISO/IEC 7064 MOD 37,36 check character.
 
+And the masking of personal numbers (公民身份号码, mobile phone, bank card numbers) for people who
+do not own them, in structured fields and in free text (:func:`mask_personal_numbers_in_text`).
+
 Each validator returns ``None`` when the code is valid and a short Chinese reason when it is
 not, so callers can put the reason next to the field that carried the code.
 """
@@ -161,6 +164,84 @@ def mask_phone(value: str) -> str:
     if not value or len(value) < 7:
         return value
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+# ----------------------------------------------------------------- personal numbers in free text
+
+#: full-width forms (ＡＢＣ１２３, the ideographic space) -> ASCII, one character for one, so
+#: positions in the translated text are positions in the original
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+#: A personal number stands alone: not glued to ASCII letters or digits (a USCC such as
+#: ``91430600MA4L00001C``, a hex digest, a licence identifier stay whole) and not part of a
+#: decimal amount. Platform numbers (``430602-20261121-000123``, ``…-01``, notice numbers)
+#: and dates are runs of at most 8 digits, so none of the shapes below can match them.
+PERSONAL_NUMBER_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])(?<![0-9]\.)"
+    r"(?:"
+    # 公民身份号码: 17 digits and a check character, possibly written 6 8 4 with spaces
+    r"(?P<id_number>[1-8][0-9]{5} ?[0-9]{8} ?[0-9]{3}[0-9Xx])"
+    # bank card / account: 16-19 digits, possibly in groups of four (spaces or dashes)
+    r"|(?P<card>[0-9]{16,19}|[0-9]{4}(?:[ -][0-9]{4}){3}(?:[ -][0-9]{1,3})?)"
+    # 15-digit 公民身份号码 (issued before 1999): address code, YYMMDD, sequence
+    r"|(?P<old_id_number>[1-8][0-9]{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3})"
+    # mobile: 1[3-9] and 9 digits, possibly 3 4 4 with spaces or dashes, possibly after +86
+    r"|(?:(?:\+|00)?86[ -]?)?(?P<mobile>1[3-9][0-9](?:[0-9]{8}|[ -][0-9]{4}[ -][0-9]{4}))"
+    r")"
+    r"(?![0-9A-Za-z])(?!\.[0-9])"
+)
+#: digits kept visible (first, last) per kind: ``4306**********1235``, ``138****5678``
+_KEPT = {"id_number": (4, 4), "card": (4, 4), "old_id_number": (4, 4), "mobile": (3, 4)}
+_NUMBER_CHARACTERS = frozenset("0123456789Xx")
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn (mod 10) check that every bank card number satisfies."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _is_enterprise_uscc(number: str) -> bool:
+    """An all-digit 18-character run that is a 统一社会信用代码, not a personal number.
+
+    Only codes of the 工商 authority (first character 9, which no 公民身份号码 has) with a correct
+    MOD 31 check character that fail the bank-card check: every other all-digit run of 18 is
+    masked, because it could be a person's ID or card number.
+    """
+    return len(number) == 18 and number[0] == "9" and validate_uscc(number) is None and not luhn_valid(number)
+
+
+def _hide_digits(original: str, normal: str, first: int, last: int) -> str:
+    """``original`` with every digit but the ``first`` and ``last`` ones replaced by ``*``
+    (spaces, dashes and the layout kept); ``normal`` is its half-width form."""
+    positions = [i for i, char in enumerate(normal) if char in _NUMBER_CHARACTERS]
+    hidden = set(positions[first : len(positions) - last])
+    return "".join("*" if i in hidden else char for i, char in enumerate(original))
+
+
+def mask_personal_numbers_in_text(text: str) -> str:
+    """``text`` with every personal number in it masked: 公民身份号码 (18 and 15 digits),
+    mobile phone numbers and bank card / account numbers, written together or grouped, in
+    half-width or full-width digits. Platform numbers, USCCs, dates and amounts stay as they are.
+    """
+    if not text:
+        return text
+    normal = text.translate(_HALF_WIDTH)
+    out: list[str] = []
+    done = 0
+    for match in PERSONAL_NUMBER_IN_TEXT.finditer(normal):
+        kind = next(name for name in _KEPT if match.group(name) is not None)
+        start, end = match.span(kind)
+        if kind == "card" and _is_enterprise_uscc(match.group(kind)):
+            continue
+        out.append(text[done:start])
+        out.append(_hide_digits(text[start:end], normal[start:end], *_KEPT[kind]))
+        done = end
+    out.append(text[done:])
+    return "".join(out)
 
 
 _MOD37_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

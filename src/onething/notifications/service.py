@@ -5,7 +5,9 @@ rolled-back change never sends a message. The messages of one transaction are de
 together by one ``on_commit`` callback, handed to the process's after-commit worker
 (:mod:`onething.core.background`; at once in tests): the inbox stores them with one INSERT,
 the other channels send them one by one. ``notify_group`` queues a message for every person
-a query finds — the query, too, runs at delivery.
+a query finds — the query, too, runs at delivery. A group is staff (the clerks of a hall, the
+approvers of departments), never the owner of a case, so its messages carry personal numbers
+masked.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from onething.core.background import after_commit
+from onething.kernel.codes import mask_personal_numbers_in_text
 from onething.notifications.registry import Message, get_backend
 
 logger = logging.getLogger("onething.notifications")
@@ -162,7 +165,10 @@ def notify_group(people, event: str, title: str, body: str = "", link: str = "",
     """Tell every user of the queryset ``people`` (each once) after the current transaction
     commits; the query runs at delivery, off the request (see :class:`_Batch`). ``key``
     (hashable) names the group when equal keys mean equal people, so one delivery run reads
-    it once."""
+    it once. Personal numbers in ``title`` and ``body`` are masked: a group is never their owner.
+    (This layer sits below ``accounts``: it calls the kernel's text masking that
+    ``accounts.masking.mask_text`` wraps.)"""
+    title, body = mask_personal_numbers_in_text(title), mask_personal_numbers_in_text(body)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         deliver_many(_messages(_people(people), event, title, body, link))

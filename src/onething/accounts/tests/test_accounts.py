@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from onething.accounts.masking import id_for_viewer, mask_text, phone_for_viewer
+from onething.accounts.masking import id_for_viewer, mask_text, phone_for_viewer, text_for
 from onething.accounts.models import ApiToken, Enterprise, StaffRole, User
 
 pytestmark = pytest.mark.django_db
@@ -197,9 +197,17 @@ def test_id_and_phone_are_masked_for_anyone_but_the_owner(make_user):
     assert phone_for_viewer("13812345678", other, owner) == "138****5678"
 
 
-def test_mask_text_masks_id_numbers_only():
-    text = f"申请人 {ID_NUMBER} 电话 13812345678 订单 9{ID_NUMBER}"
-    assert mask_text(text) == f"申请人 1101**********002X 电话 13812345678 订单 9{ID_NUMBER}"
+def test_mask_text_masks_personal_numbers_not_longer_tokens():
+    text = f"申请人 {ID_NUMBER} 电话 13812345678 卡号 6222 0202 0011 2233 445 订单 9{ID_NUMBER}"
+    assert mask_text(text) == (
+        f"申请人 1101**********002X 电话 138****5678 卡号 6222 **** **** ***3 445 订单 9{ID_NUMBER}"
+    )
+
+
+def test_text_for_shows_the_owner_everything_and_masks_for_anyone_else():
+    text = f"补正：请核对 {ID_NUMBER}（办件 430602-20261121-000123）"
+    assert text_for(text, owner=True) == text
+    assert text_for(text, owner=False) == "补正：请核对 1101**********002X（办件 430602-20261121-000123）"
 
 
 def test_id_numbers_logged_through_the_onething_logger_come_out_masked():

@@ -16,12 +16,13 @@ from django.utils import timezone
 from ninja import Router
 
 from onething.accounts.auth import authenticated
-from onething.accounts.masking import mask_text
+from onething.accounts.masking import text_for
 from onething.cases import lifecycle
-from onething.cases.access import APPROVER, roles_for, visible_post_checks
+from onething.cases.access import APPROVER, is_owner, roles_for, visible_post_checks
 from onething.cases.api.schemas import PostCheckIn, PostCheckOut
 from onething.cases.models import Application, PostCheck
 from onething.core.errors import ApiError, invalid, responses
+from onething.core.text import Int
 
 #: mounted at ``/api/v1/post-checks``
 router = Router(tags=["post-checks"], auth=authenticated)
@@ -29,8 +30,9 @@ router = Router(tags=["post-checks"], auth=authenticated)
 subcase_router = Router(tags=["post-checks"], auth=authenticated)
 
 
-def post_check_out(check: PostCheck, today=None) -> dict:
-    """One post-check as the API shows it (the result text with ID numbers masked)."""
+def post_check_out(check: PostCheck, today=None, viewer=None) -> dict:
+    """One post-check as the API shows it (the result text with personal numbers masked for
+    anyone but the case's owner)."""
     sub = check.subcase
     today = today or timezone.localdate()
     return {
@@ -44,7 +46,7 @@ def post_check_out(check: PostCheck, today=None) -> dict:
         "status_name": check.get_status_display(),
         "due_date": check.due_date,
         "overdue": check.status == "open" and check.due_date < today,
-        "result": mask_text(check.result),
+        "result": text_for(check.result, owner=is_owner(viewer, sub.application)),
         "checked_by": check.checked_by.display_name if check.checked_by_id else None,
         "checked_at": check.checked_at,
     }
@@ -52,7 +54,7 @@ def post_check_out(check: PostCheck, today=None) -> dict:
 
 @router.get("", response=responses(list[PostCheckOut], 401), summary="事后核查任务（按核查期限排序）")
 def list_post_checks(
-    request: HttpRequest, status: Literal["open", "passed", "failed"] | None = None, limit: int = 100
+    request: HttpRequest, status: Literal["open", "passed", "failed"] | None = None, limit: Int(1) = 100
 ):
     """Approvers see their department's post-checks, supervisors those of their region;
     anyone else an empty list. ``status`` filters: open 待核查, passed 属实, failed 不实."""
@@ -63,7 +65,7 @@ def list_post_checks(
         "due_date", "subcase__number"
     )
     today = timezone.localdate()
-    return [post_check_out(c, today) for c in qs[: max(1, min(limit, 500))]]
+    return [post_check_out(c, today, request.user) for c in qs[: max(1, min(limit, 500))]]
 
 
 def _not_found() -> ApiError:
@@ -92,4 +94,4 @@ def record_post_check(request: HttpRequest, number: str, sub: str, payload: Post
     check = PostCheck.objects.select_related(
         "subcase", "subcase__application", "subcase__department", "checked_by"
     ).get(pk=check.pk)
-    return post_check_out(check)
+    return post_check_out(check, viewer=request.user)
