@@ -16,42 +16,42 @@ import datetime as dt
 import decimal
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from onething.accounts.models import Enterprise, EnterpriseAuthorisation, StaffRole, User
 from onething.audit.log import record
 from onething.cases import numbering
-from onething.cases.lifecycle import InvalidAction, _tell_clerks, fulfil_gap
-from onething.cases.models import Application, Channel, Material, SubCase, upload_name
+from onething.cases.lifecycle import InvalidAction, _tell_clerks
+from onething.cases.models import Application, Channel, Material, SubCase
+from onething.cases.uploads import (  # noqa: F401 - re-exported for the views and the API
+    UPLOADABLE_STATES,
+    material_response,
+    open_material,
+    sniff,
+    store_upload,
+)
 from onething.catalog import planner
 from onething.catalog.plans import PlanInputs, published_inputs
+from onething.core import text
 from onething.core.errors import ApiError
 from onething.core.rows import insert_rows
 from onething.directory.models import Department, Hall, Region
 from onething.kernel import codes
+from onething.kernel import text as textrule
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_TEXT = {"string": 200, "address": 300, "text": 4000}
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-UPLOADABLE_STATES = {
-    Application.Status.SUBMITTED,
-    Application.Status.PRE_REVIEWED,
-    Application.Status.CORRECTION,
-    Application.Status.ACCEPTED,
-    Application.Status.IN_REVIEW,
-}
+#: form numbers: counts and amounts, never negative; at most a trillion (no 1e999999999)
+MAX_FORM_NUMBER = 10**12
+FORM_EARLIEST, FORM_LATEST = text.EARLIEST, text.LATEST
+DECIMAL = re.compile(r"[0-9]{1,13}(\.[0-9]{1,6})?")
 
 
 class IntakeError(ApiError):
@@ -135,41 +135,40 @@ def flatten(form: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _check_value(kind: str, value: Any, choices: list[str]) -> tuple[Any, str | None]:
     """(normalised value, Chinese reason when invalid) for one data element."""
     if kind in ("string", "text", "address"):
-        if not isinstance(value, str):
-            return value, "应为文字"
-        value = value.strip()
-        if CONTROL.search(value):  # NUL and the like: PostgreSQL refuses them, nobody types them
-            return value, "含有不可见的控制字符"
-        return value, "过长" if len(value) > MAX_TEXT.get(kind, 200) else None
-    if kind == "integer":
-        if isinstance(value, bool):
-            return value, "应为整数"
-        if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,12}", value.strip()):
-            value = int(value.strip())
-        return value, None if isinstance(value, int) else "应为整数"
-    if kind == "decimal":
-        if isinstance(value, bool):
-            return value, "应为数字"
         try:
-            number = decimal.Decimal(str(value).strip())
-        except (decimal.InvalidOperation, ValueError):
+            return textrule.clean_text(
+                value, max_length=MAX_TEXT.get(kind, 200), multiline=kind == "text"
+            ), None
+        except textrule.TextError as exc:
+            return value, exc.reason
+    if kind == "integer":
+        try:
+            return textrule.parse_int(value, minimum=0, maximum=MAX_FORM_NUMBER), None
+        except textrule.TextError as exc:
+            return value, exc.reason
+    if kind == "decimal":
+        if isinstance(value, bool) or not isinstance(value, str | int | float | decimal.Decimal):
             return value, "应为数字"
-        if not number.is_finite():
-            return value, "应为数字"
-        return str(number), None
+        text = str(value).strip()
+        if not DECIMAL.fullmatch(text):  # no exponent, sign, underscore or non-ASCII digit
+            return value, "应为不小于0的数字（最多6位小数）"
+        return str(decimal.Decimal(text)), None
     if kind == "boolean":
         if isinstance(value, str) and value.lower() in ("true", "false", "是", "否"):
             value = value.lower() in ("true", "是")
         return value, None if isinstance(value, bool) else "应为是或否（true/false）"
     if kind == "date":
         try:
-            return dt.date.fromisoformat(str(value)).isoformat(), None
-        except ValueError:
-            return value, "应为日期，格式 YYYY-MM-DD"
+            return textrule.parse_date(value, earliest=FORM_EARLIEST, latest=FORM_LATEST).isoformat(), None
+        except textrule.TextError as exc:
+            return value, exc.reason
     if kind == "choice":
         return value, None if value in choices else "应为以下之一：" + "、".join(choices)
     if not isinstance(value, str):
         return value, "格式不正确"
+    reason = textrule.text_problem(value, max_length=MAX_TEXT["string"])
+    if reason:
+        return value, reason
     value = value.strip()
     if kind == "id_number":
         value = value.upper()
@@ -265,14 +264,24 @@ def submit(
     agent_authorisation: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
     strings: bool = False,
+    received: list[str] | tuple[str, ...] = (),
 ) -> Submission:
-    """Create an application (or return the one this key already created)."""
+    """Create an application (or return the one this key already created).
+
+    ``received``: materials a window clerk took on paper at the counter, recorded in the same
+    transaction (an unknown code refuses the whole intake before anything is written).
+    """
     now = now or timezone.now()
-    key = (idempotency_key or "").strip()
-    if len(key) > 100:
-        raise _bad("Idempotency-Key", "幂等键不能超过100个字符")
+    key = text.clean(idempotency_key, "Idempotency-Key", max_length=100)
+    code = text.clean(code, kind, max_length=64, required=True)
+    enterprise = text.clean(enterprise, "enterprise", max_length=18).upper() or None
     if channel not in Channel.values:
         raise _bad("channel", "渠道不正确：" + "、".join(Channel.values))
+    # every document is checked before it is hashed: a lone surrogate cannot even be encoded
+    answers = text.document(answers or {}, "answers")
+    form = text.document(form or {}, "form")
+    on_behalf = _person(on_behalf)
+    agent_authorisation = _authorisation(agent_authorisation)
     who = (enterprise or "", on_behalf or {}, agent_authorisation or {})
     digest = request_hash(kind, code, answers, form, channel, *who) if key else ""
     found = _existing(actor, key, digest)
@@ -287,6 +296,7 @@ def submit(
     if not plan.members:
         raise _bad("answers", "根据您的回答，没有需要办理的事项")
     clean_form = validate_form([f.as_dict() for f in plan.form], form or {})
+    paper = _received(plan, received)
     data = frozen_plan(inputs, plan)
 
     applicant, name, id_number, phone, hall = _who(actor, channel, on_behalf, clean_form)
@@ -369,6 +379,16 @@ def submit(
                     )
                     for line in plan.materials
                     if line.exempt
+                ]
+                + [
+                    Material(
+                        application=application,
+                        material=line.material,
+                        name=line.name,
+                        source="paper",
+                        uploaded_by=actor,
+                    )
+                    for line in paper
                 ],
                 keys=False,
             )
@@ -383,6 +403,7 @@ def submit(
                     "channel": channel,
                     "members": plan.member_codes,
                     "key": key,
+                    **({"received": [line.material for line in paper]} if paper else {}),
                 },
                 at=now,
             )
@@ -404,6 +425,44 @@ def submit(
             return found
         raise
     return Submission(application, True)
+
+
+def _person(on_behalf: dict[str, Any] | None) -> dict[str, str] | None:
+    """The represented applicant (window, agent): name, ID number, phone — single lines."""
+    if on_behalf is None:
+        return None
+    if not isinstance(on_behalf, dict):
+        raise _bad("applicant", "申请人信息格式不正确")
+    limits = {"name": 100, "id_number": 18, "phone": 20}
+    for key in on_behalf:
+        if key not in limits:
+            raise _bad(f"applicant.{key}", f"申请人信息不包含字段 {key}")
+    return {
+        key: text.clean(on_behalf.get(key), f"applicant.{key}", max_length=limit)
+        for key, limit in limits.items()
+    }
+
+
+def _authorisation(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """帮办代办: the letter of authorisation as recorded (a small document, not any JSON)."""
+    if not value:
+        return value
+    if not isinstance(value, dict):
+        raise _bad("authorisation", "授权委托应为 JSON 对象")
+    value = dict(text.document(value, "authorisation", max_depth=1, max_items=10, max_string=500))
+    if "document" in value:
+        value["document"] = text.clean(value["document"], "authorisation.document", max_length=200)
+    return value
+
+
+def _received(plan: planner.Plan, received) -> list:
+    """The plan's lines for the paper materials received at the counter (each once)."""
+    codes_ = text.clean_list(list(received or ()), "received", max_items=100, max_length=64)
+    lines = {line.material: line for line in plan.materials if not line.exempt}
+    unknown = [c for c in codes_ if c not in lines]
+    if unknown:
+        raise _bad("received", f"材料 {unknown[0]} 不在本件的材料清单中")
+    return [lines[c] for c in dict.fromkeys(codes_)]
 
 
 def _who(actor: User, channel: str, on_behalf: dict | None, form: dict) -> tuple:
@@ -483,96 +542,9 @@ def hall_offers(hall: Hall) -> tuple[list[dict], list[dict]]:
 
 
 # ------------------------------------------------------------------------------- materials
-
-SIGNATURES = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-)
-
-
-def sniff(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the magic bytes — never from the name or the header."""
-    for magic, content_type, extension in SIGNATURES:
-        if head.startswith(magic):
-            return content_type, extension
-    return None
-
-
-def store_upload(application: Application, material_code: str, upload, actor, now=None) -> Material:
-    """Store an uploaded material content-addressed under MEDIA_ROOT; record and audit it."""
-    now = now or timezone.now()
-    lines = {m["material"]: m for m in application.plan.get("materials", [])}
-    line = lines.get(material_code)
-    if line is None:
-        raise IntakeError(404, "not_found", f"材料 {material_code} 不在本件的材料清单中", "material")
-    if line.get("exempt"):
-        raise _bad("material", f"“{line['name']}”由平台获取，无需提交")
-    if application.status not in UPLOADABLE_STATES:
-        raise IntakeError(409, "illegal_transition", "当前状态不能再提交材料", "file")
-    limit = int(settings.ONETHING["UPLOAD_MAX_BYTES"])
-    if upload.size > limit:
-        raise IntakeError(413, "too_large", f"文件过大（上限 {limit // (1024 * 1024)} MB）", "file")
-    head = upload.read(16)
-    kind = sniff(head)
-    if kind is None:
-        raise IntakeError(415, "unsupported_type", "仅支持 PDF、JPEG、PNG 文件", "file")
-    content_type, extension = kind
-    root = Path(settings.MEDIA_ROOT)
-    root.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(head)
-    size = len(head)
-    with tempfile.NamedTemporaryFile(dir=root, delete=False) as tmp:
-        tmp.write(head)
-        for chunk in upload.chunks():
-            size += len(chunk)
-            if size > limit:
-                tmp.close()
-                os.unlink(tmp.name)
-                raise IntakeError(413, "too_large", f"文件过大（上限 {limit // (1024 * 1024)} MB）", "file")
-            digest.update(chunk)
-            tmp.write(chunk)
-    name = upload_name(digest.hexdigest(), extension)
-    target = root / name
-    if target.exists():
-        os.unlink(tmp.name)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp.name, target)
-    with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application.pk)
-        material = Material.objects.create(
-            application=app,
-            material=material_code,
-            name=line["name"],
-            source="upload",
-            sha256=digest.hexdigest(),
-            size=size,
-            content_type=content_type,
-            filename=os.path.basename(getattr(upload, "name", "") or "")[:200],
-            path=name,
-            uploaded_by=actor,
-        )
-        gap = fulfil_gap(app, material_code, now)
-        record(
-            "application.upload",
-            "application",
-            app.number,
-            actor=actor,
-            data={"material": material_code, "sha256": material.sha256, "size": size, "gap_fulfilled": gap},
-            at=now,
-        )
-    return material
-
-
-def open_material(material: Material):
-    """The stored file (callers must have checked who is asking)."""
-    if not material.path:
-        raise IntakeError(404, "not_found", "该材料没有电子文件", "material")
-    path = Path(settings.MEDIA_ROOT) / material.path
-    if not path.exists():
-        raise IntakeError(404, "not_found", "文件不存在", "material")
-    return path.open("rb")
+# Uploads (type sniffing, structure checks, storage, downloads) live in onething.cases.uploads;
+# sniff, store_upload, open_material, material_response and UPLOADABLE_STATES are imported
+# above so that callers keep using them through this module.
 
 
 def invalid(message: str, field: str) -> InvalidAction:

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from onething.accounts.masking import mask_text
 from onething.audit.log import record
 from onething.calendar.service import get_calendar
-from onething.cases import deadlines, notices
+from onething.cases import deadlines, inputs, notices
 from onething.cases.access import APPLICANT, APPROVER, CLERK, SUPERVISOR, SYSTEM, roles_for
 from onething.cases.models import (
     Application,
@@ -222,8 +223,19 @@ def _link(application: Application) -> str:
 
 
 def _tell_applicant(application: Application, event: str, title: str, body: str = "") -> None:
-    for person in {application.applicant, application.agent} - {None}:
-        notify(person, f"case.{event}", title, body, _link(application))
+    """The applicant person, and the agent (帮办代办) — who is not the owner of the personal
+    numbers in the text, so theirs come masked."""
+    if application.applicant_id:
+        notify(application.applicant, f"case.{event}", title, body, _link(application))
+    if application.agent_id and application.agent_id != application.applicant_id:
+        _tell_non_owner(application.agent, application, event, title, body)
+
+
+def _tell_non_owner(person, application: Application, event: str, title: str, body: str = "") -> None:
+    """One person who is not the case's owner (the agent, a member of staff): personal numbers
+    in the text masked. (Groups of staff — :func:`_tell_departments`, :func:`_tell_clerks`,
+    :func:`_tell_supervisors` — are masked by ``notify_group``.)"""
+    notify(person, f"case.{event}", mask_text(title), mask_text(body), _link(application))
 
 
 def _tell_departments(application: Application, subcases, event: str, title: str, body: str = "") -> None:
@@ -271,6 +283,7 @@ def _subcases(application: Application) -> list[SubCase]:
 def pre_review(application: Application, actor, *, now=None, today=None, reason: str = "") -> Application:
     """预审: the window checked the online application; acceptance follows."""
     now, today = _clock(now, today)
+    reason = inputs.reason(reason)
     with transaction.atomic():
         app = _lock(application)
         _check(_APP, Application, app.status, "pre_review", _roles(actor, app))
@@ -301,21 +314,6 @@ def _record_paper(app: Application, received: Iterable[str], actor) -> None:
             Material.objects.create(
                 application=app, material=code, name=names[code], source="paper", uploaded_by=actor
             )
-
-
-def record_received(application: Application, received: Iterable[str], actor) -> None:
-    """收取纸质材料 at the window (a fact of intake, audited, no change of state)."""
-    with transaction.atomic():
-        app = _lock(application)
-        _record_paper(app, received, actor)
-        record(
-            "application.receive",
-            "application",
-            app.number,
-            actor=actor,
-            data={"received": list(received)},
-            at=timezone.now(),
-        )
 
 
 def _accept(
@@ -421,6 +419,9 @@ def accept(application, actor, *, now=None, today=None, reason="", received=(), 
     ``on_the_spot``: 即办件 (promised limit 0) are decided by the clerk at once.
     """
     now, today = _clock(now, today)
+    reason, received = inputs.reason(reason), inputs.codes(received, "received")
+    if not isinstance(on_the_spot, bool):
+        raise InvalidAction("“当场办结”应为是或否", "on_the_spot")
     with transaction.atomic():
         return _accept(
             _lock(application),
@@ -439,6 +440,10 @@ def accept_with_gaps(
 ):
     """容缺受理: accepted with listed non-key materials missing, against a commitment date."""
     now, today = _clock(now, today)
+    reason, received = inputs.reason(reason), inputs.codes(received, "received")
+    gaps = inputs.codes(gaps, "gaps")
+    if commitment_date is not None:
+        commitment_date = inputs.ahead(commitment_date, "commitment_date", today)
     with transaction.atomic():
         return _accept(
             _lock(application),
@@ -458,7 +463,10 @@ def accept_on_commitment(
 ):
     """告知承诺: approved on the applicant's signed commitment; a post-check task per sub-case."""
     now, today = _clock(now, today)
-    if not commitment_text.strip() or not signed_by_name.strip():
+    commitment_text = inputs.long_text(commitment_text, "commitment_text")
+    signed_by_name = inputs.line(signed_by_name, "signed_by_name", inputs.NAME_MAX)
+    received = inputs.codes(received, "received")
+    if not commitment_text or not signed_by_name:
         raise InvalidAction("须提供承诺内容和承诺人", "commitment_text")
     with transaction.atomic():
         app = _lock(application)
@@ -492,7 +500,8 @@ def accept_on_commitment(
 def reject(application, actor, *, reason: str, now=None, today=None) -> Application:
     """不予受理 (with reason): the application ends; a 不予受理决定书 is issued."""
     now, today = _clock(now, today)
-    if not reason.strip():
+    reason = inputs.reason(reason)
+    if not reason:
         raise InvalidAction("不予受理须说明理由", "reason")
     with transaction.atomic():
         app = _lock(application)
@@ -511,7 +520,8 @@ def reject(application, actor, *, reason: str, now=None, today=None) -> Applicat
 def request_correction(application, actor, *, items: list[str], reason: str, now=None, today=None):
     """补正: tell the applicant what is missing; every running clock stops until resubmission."""
     now, today = _clock(now, today)
-    if not items or not reason.strip():
+    items, reason = inputs.correction_items(items), inputs.reason(reason)
+    if not items or not reason:
         raise InvalidAction("补正通知须列明需补正的内容并说明理由", "items")
     with transaction.atomic():
         app = _lock(application)
@@ -544,6 +554,7 @@ def _request_correction(app: Application, actor, items: list[str], reason: str, 
 def resubmit(application, actor, *, now=None, today=None, reason: str = "") -> Application:
     """补正后重新提交: the clocks resume; due dates move by the working days paused."""
     now, today = _clock(now, today)
+    reason = inputs.reason(reason)
     with transaction.atomic():
         app = _lock(application)
         _check(_APP, Application, app.status, "resubmit", _roles(actor, app))
@@ -574,6 +585,7 @@ def resubmit(application, actor, *, now=None, today=None, reason: str = "") -> A
 def withdraw(application, actor, *, reason: str = "", now=None, today=None) -> Application:
     """撤回: the applicant ends the application before a decision."""
     now, today = _clock(now, today)
+    reason = inputs.reason(reason)
     with transaction.atomic():
         app = _lock(application)
         _check(_APP, Application, app.status, "withdraw", _roles(actor, app))
@@ -719,7 +731,8 @@ def decide(subcase: SubCase, actor, *, decision: str, reasons: str = "", now=Non
     now, today = _clock(now, today)
     if decision not in ("approved", "refused"):
         raise InvalidAction("决定应为 approved（准予）或 refused（不予）", "decision")
-    if decision == "refused" and not reasons.strip():
+    reasons = inputs.long_text(reasons, "reasons")
+    if decision == "refused" and not reasons:
         raise InvalidAction("不予许可须说明理由", "reasons")
     with transaction.atomic():
         app, sub = _load_sub(subcase)
@@ -743,7 +756,8 @@ def start_special_procedure(subcase: SubCase, actor, *, kind: str, reason: str, 
     now, today = _clock(now, today)
     if kind not in dict(SpecialProcedure.KINDS):
         raise InvalidAction("特别程序类型不正确", "kind")
-    if not reason.strip():
+    reason = inputs.reason(reason)
+    if not reason:
         raise InvalidAction("须说明启动特别程序的事由", "reason")
     with transaction.atomic():
         app, sub = _load_sub(subcase)
@@ -768,6 +782,7 @@ def start_special_procedure(subcase: SubCase, actor, *, kind: str, reason: str, 
 def end_special_procedure(subcase: SubCase, actor, *, now=None, today=None, reason: str = "") -> SubCase:
     """End the special procedure; the due date moves by the working days it took."""
     now, today = _clock(now, today)
+    reason = inputs.reason(reason)
     with transaction.atomic():
         app, sub = _load_sub(subcase)
         _check(_SUB, SubCase, sub.status, "end_special_procedure", _sub_roles(actor, app, sub))
@@ -794,13 +809,16 @@ def end_special_procedure(subcase: SubCase, actor, *, now=None, today=None, reas
 EXT = Extension.Status
 
 
-def _extension_input(days, reason: str) -> None:
+def _extension_input(days, reason: str) -> str:
+    """The cleaned reason, once ``days`` and ``reason`` are acceptable for a 延期."""
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise InvalidAction("延长工作日数应为正整数", "days")
     if days > MAX_EXTENSION_DAYS:
         raise InvalidAction(f"延长工作日数不得超过{MAX_EXTENSION_DAYS}个", "days")
-    if not (reason or "").strip():
+    reason = inputs.reason(reason)
+    if not reason:
         raise InvalidAction("延期须说明理由（将告知申请人）", "reason")
+    return reason
 
 
 def _pending_extension(sub: SubCase) -> Extension | None:
@@ -857,7 +875,7 @@ def request_extension(subcase: SubCase, actor, *, days: int, reason: str, now=No
     :data:`MAX_EXTENSION_DAYS`. The region's supervisors are told.
     """
     now, today = _clock(now, today)
-    _extension_input(days, reason)
+    reason = _extension_input(days, reason)
     with transaction.atomic():
         app, sub = _load_sub(subcase)
         roles = _sub_roles(actor, app, sub)
@@ -889,7 +907,7 @@ def extend(subcase: SubCase, actor, *, days: int, reason: str, now=None, today=N
     pending until a supervisor approves or refuses it.
     """
     now, today = _clock(now, today)
-    _extension_input(days, reason)
+    reason = _extension_input(days, reason)
     if SUPERVISOR not in _sub_roles(actor, subcase.application, subcase):
         return request_extension(subcase, actor, days=days, reason=reason, now=now, today=today)
     with transaction.atomic():
@@ -935,12 +953,12 @@ def approve_extension(extension: Extension, actor, *, now=None, today=None) -> E
         _require_running(app, "批准延期")
         _check_extension_cap(sub, ext.days)
         _apply_extension(app, sub, ext, actor, now, today)
-        notify(
+        _tell_non_owner(
             ext.requested_by,
-            "case.extension_approved",
+            app,
+            "extension_approved",
             f"延期申请已批准：{sub.number}",
             f"{sub.item_name}延长{ext.days}个工作日，新的办理期限：{sub.due_date:%Y年%m月%d日}",
-            _link(app),
         )
     return ext
 
@@ -948,7 +966,8 @@ def approve_extension(extension: Extension, actor, *, now=None, today=None) -> E
 def refuse_extension(extension: Extension, actor, *, reason: str, now=None, today=None) -> Extension:
     """不批准延期 (with reasons): nothing about the deadline changes; the requester is told."""
     now, today = _clock(now, today)
-    if not (reason or "").strip():
+    reason = inputs.reason(reason)
+    if not reason:
         raise InvalidAction("不批准延期须说明理由", "reason")
     with transaction.atomic():
         app, sub, ext = _load_extension(extension, actor, "refuse_extension")
@@ -967,12 +986,12 @@ def refuse_extension(extension: Extension, actor, *, reason: str, now=None, toda
             extension=ext.pk,
             requested_by=ext.requested_by_id,
         )
-        notify(
+        _tell_non_owner(
             ext.requested_by,
-            "case.extension_refused",
+            app,
+            "extension_refused",
             f"延期申请未获批准：{sub.number}",
             f"{sub.item_name}申请延长{ext.days}个工作日未获批准。理由：{reason}",
-            _link(app),
         )
     return ext
 
@@ -980,6 +999,8 @@ def refuse_extension(extension: Extension, actor, *, reason: str, now=None, toda
 def schedule_inspection(application, actor, *, on: dt.date, location: str = "", now=None, today=None):
     """一次联合踏勘: one inspection for every undecided sub-case that needs one."""
     now, today = _clock(now, today)
+    on = inputs.ahead(on, "on", today)
+    location = inputs.line(location, "location", inputs.ADDRESS_MAX)
     with transaction.atomic():
         app = _lock(application)
         _check(_APP, Application, app.status, "schedule_inspection", _roles(actor, app))
@@ -1004,6 +1025,7 @@ def record_inspection(application, actor, *, result: str, findings: str = "", no
     now, today = _clock(now, today)
     if result not in ("passed", "failed"):
         raise InvalidAction("核查结论应为 passed（符合）或 failed（不符合）", "result")
+    findings = inputs.long_text(findings, "findings")
     with transaction.atomic():
         app = _lock(application)
         _check(_APP, Application, app.status, "record_inspection", _roles(actor, app))
@@ -1026,6 +1048,11 @@ def record_post_check(
 ) -> PostCheck:
     """告知承诺事后核查: the commitment turned out true (or not)."""
     now, today = _clock(now, today)
+    if not isinstance(passed, bool):
+        raise InvalidAction("核查结论应为属实（true）或不实（false）", "passed")
+    result = inputs.long_text(result, "result")
+    if not result:
+        raise InvalidAction("请填写核查结果", "result")
     with transaction.atomic():
         app, sub = _load_sub(check.subcase)
         _check(_SUB, SubCase, sub.status, "record_post_check", _sub_roles(actor, app, sub))
@@ -1070,7 +1097,9 @@ def deliver(
     now, today = _clock(now, today)
     if method not in ("window", "mail", "electronic"):
         raise InvalidAction("送达方式应为 window、mail 或 electronic", "method")
-    if method == "mail" and not tracking_number.strip():
+    tracking_number = inputs.line(tracking_number, "tracking_number", inputs.TRACKING_MAX)
+    address = inputs.line(address, "address", inputs.ADDRESS_MAX)
+    if method == "mail" and not tracking_number:
         raise InvalidAction("邮寄送达须填写邮件单号", "tracking_number")
     with transaction.atomic():
         app = _lock(application)
@@ -1096,6 +1125,7 @@ def deliver(
 def close(application, actor, *, now=None, today=None, reason: str = "") -> Application:
     """归档."""
     now, today = _clock(now, today)
+    reason = inputs.reason(reason)
     with transaction.atomic():
         app = _lock(application)
         _check(_APP, Application, app.status, "close", _roles(actor, app))

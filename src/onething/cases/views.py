@@ -15,12 +15,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from onething.accounts.masking import mask_text
+from onething.accounts.masking import text_for
 from onething.cases import intake, lifecycle, notices
 from onething.cases.access import (
     APPLICANT,
@@ -30,6 +30,7 @@ from onething.cases.access import (
     approver_departments,
     authorised_enterprises,
     clerk_halls,
+    is_owner,
     roles_for,
     supervised_regions,
 )
@@ -45,6 +46,7 @@ from onething.cases.models import (
 )
 from onething.cases.progress import application_view
 from onething.core.errors import ApiError
+from onething.kernel import text as textrule
 
 S = Application.Status
 
@@ -105,6 +107,9 @@ ERROR_INPUTS = {
     "applicant.id_number": "applicant_id_number",
     "applicant.phone": "applicant_phone",
     "agent_authorisation": "authorisation_document",
+    "authorisation": "authorisation_document",
+    "authorisation.document": "authorisation_document",
+    "received": "received",
 }
 
 
@@ -142,10 +147,6 @@ def apply(request, kind: str, code: str, window: bool = False):
             if mode == "agent":
                 channel = Channel.AGENT
                 document = request.POST.get("authorisation_document", "").strip()
-                if len(document) > 200:
-                    raise lifecycle.InvalidAction(
-                        "授权委托书编号或说明不能超过200个字", "agent_authorisation"
-                    )
                 authorisation = {"document": document} if document else {}
             submission = intake.submit(
                 request.user,
@@ -159,6 +160,7 @@ def apply(request, kind: str, code: str, window: bool = False):
                 enterprise=enterprise,
                 agent_authorisation=authorisation,
                 strings=True,
+                received=[m for m in request.POST.getlist("received") if m] if window else (),
             )
             app = submission.application
         except ApiError as exc:
@@ -173,10 +175,6 @@ def apply(request, kind: str, code: str, window: bool = False):
                         intake.store_upload(app, line.material, upload, request.user)
                     except ApiError as exc:
                         messages.error(request, f"“{line.name}”上传失败：{exc.message}，请在本页补充上传")
-            if window:
-                received = [m for m in request.POST.getlist("received") if m]
-                if received:
-                    lifecycle.record_received(app, received, request.user)
             return redirect("cases:detail", number=app.number)
     context = {
         "plan": plan,
@@ -222,6 +220,7 @@ def detail(request, number: str):
     """查询进度 and, for staff, the actions their role allows."""
     app, roles = _visible(request, number)
     view = application_view(app, request.user, roles)
+    owner = is_owner(request.user, app)
     today = timezone.localdate()
     return render(
         request,
@@ -236,20 +235,55 @@ def detail(request, number: str):
             "default_commitment": today + dt.timedelta(days=7),
             "today": today,
             "missing": [m["material"] for m in lifecycle.missing_materials(app)],
-            "correction": app.corrections.filter(resolved_on__isnull=True).order_by("-id").first(),
+            "correction": _correction_view(app, owner),
             "gaps": list(app.materials.filter(source="gap", fulfilled_at__isnull=True)),
             "uploadable": [m for m in view["required_materials"] if not m["exempt"]],
             "can_upload": app.status in intake.UPLOADABLE_STATES and bool(roles & {APPLICANT, CLERK}),
-            "inspection": Inspection.objects.filter(application=app).first(),
-            "agent_document": _agent_document(app, APPLICANT in roles),
+            "inspection": _inspection_view(app, owner),
+            "agent_document": _agent_document(app, owner),
         },
     )
 
 
 def _agent_document(app: Application, owner: bool) -> str:
-    """The 帮办代办 authorisation reference (ID numbers in it masked for staff)."""
+    """The 帮办代办 authorisation reference (personal numbers in it masked for all but the owner)."""
     document = str((app.agent_authorisation or {}).get("document") or "") if app.agent_id else ""
-    return document if owner else mask_text(document)
+    return text_for(document, owner=owner)
+
+
+def _correction_view(app: Application, owner: bool) -> dict | None:
+    """The open 补正 request as the page shows it (typed texts masked for all but the owner)."""
+    correction = app.corrections.filter(resolved_on__isnull=True).order_by("-id").first()
+    if correction is None:
+        return None
+    return {
+        "items": [text_for(str(item), owner=owner) for item in correction.items],
+        "reason": text_for(correction.reason, owner=owner),
+    }
+
+
+def _inspection_view(app: Application, owner: bool) -> dict | None:
+    """The joint inspection as the page shows it (the location masked for all but the owner;
+    the findings are in the history)."""
+    inspection = Inspection.objects.filter(application=app).first()
+    if inspection is None:
+        return None
+    return {
+        "scheduled_for": inspection.scheduled_for,
+        "location": text_for(inspection.location, owner=owner),
+        "result": inspection.result,
+        "result_name": inspection.get_result_display(),
+        "recorded_at": inspection.recorded_at,
+    }
+
+
+def _whole_number(value: str):
+    """A typed number as an int when it is ASCII digits (``²``, ``３`` are not); else as typed,
+    for the domain function to refuse with its own message."""
+    try:
+        return textrule.parse_int(value)
+    except textrule.TextError:
+        return value
 
 
 def _lines(text: str) -> list[str]:
@@ -318,10 +352,7 @@ SUBCASE_ACTIONS = {
     "end_special_procedure": lambda sub, u, p: lifecycle.end_special_procedure(sub, u),
     # an approver files a request (pending until a supervisor decides); a supervisor extends
     "extend": lambda sub, u, p: lifecycle.extend(
-        sub,
-        u,
-        days=int(p.get("days") or 0) if (p.get("days") or "0").isdigit() else 0,
-        reason=p.get("reason", ""),
+        sub, u, days=_whole_number(p.get("days", "")), reason=p.get("reason", "")
     ),
 }
 
@@ -459,7 +490,7 @@ def _post_checks_page(request, departments, *, failed: str = "", error=None, val
                 "check": check,
                 "sub": check.subcase,
                 "urgency": urgency,
-                "result": mask_text(check.result),
+                "result": text_for(check.result, owner=is_owner(request.user, check.subcase.application)),
                 "values": values if mine else {},
                 "error_input": error.field if mine and error is not None else None,
             }
@@ -502,10 +533,6 @@ def post_check_record(request, sub: str):
     try:
         if outcome not in ("passed", "failed"):
             raise lifecycle.InvalidAction("请选择核查结论：属实或不实", "outcome")
-        if not result:
-            raise lifecycle.InvalidAction("请填写核查结果", "result")
-        if len(result) > 4000:
-            raise lifecycle.InvalidAction("核查结果不能超过4000字", "result")
         lifecycle.record_post_check(check, request.user, passed=outcome == "passed", result=result)
     except ApiError as exc:
         if exc.field not in POST_CHECK_INPUTS:  # e.g. recorded meanwhile by a colleague (409)
@@ -545,6 +572,7 @@ def _supervisor_page(request, regions, *, failed: int | None = None, error=None,
         {
             "ext": ext,
             "sub": ext.subcase,
+            "reason": text_for(ext.reason, owner=is_owner(request.user, ext.subcase.application)),
             "values": values if ext.pk == failed else {},
             "error_input": error.field if ext.pk == failed and error is not None else None,
         }
@@ -584,8 +612,6 @@ def decide_extension(request, extension_id: int):
         if decision == "approve":
             lifecycle.approve_extension(ext, request.user)
         elif decision == "refuse":
-            if len(reason) > 2000:
-                raise lifecycle.InvalidAction("不批准理由不能超过2000字", "reason")
             lifecycle.refuse_extension(ext, request.user, reason=reason)
         else:
             raise lifecycle.InvalidAction("请选择批准或不批准", "decision")
@@ -626,7 +652,7 @@ def notice_pdf(request, number: str, notice_id: uuid.UUID):
     notice = Notice.objects.filter(application=app, pk=notice_id).first()
     if notice is None:
         raise Http404
-    response = HttpResponse(notices.render_pdf(notice), content_type="application/pdf")
+    response = HttpResponse(notices.pdf_for(notice, request.user), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="notice-{notice.id}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -640,12 +666,9 @@ def material_file(request, number: str, material_id: int):
     if material is None or not material.path:
         raise Http404
     try:
-        handle = intake.open_material(material)
+        return intake.material_response(material)  # attachment, nosniff, no-store, sandboxed
     except ApiError:
         raise Http404
-    response = FileResponse(handle, content_type=material.content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_GET

@@ -22,6 +22,7 @@ from onething.cases.api.post_checks import router as post_checks_router
 from onething.cases.api.post_checks import subcase_router as post_check_subcase_router
 from onething.catalog.api import router as catalog_router
 from onething.core.errors import ApiError
+from onething.core.text import refused
 from onething.guides.api import router as guides_router
 from onething.search.api import router as search_router
 
@@ -80,9 +81,16 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
     loc = [part for part in loc if part not in ("payload", "filters")] or loc
     field = ".".join(loc) or None
-    reason = PYDANTIC_MESSAGES.get(first.get("type", ""), "格式不正确")
-    message = f"字段 {field} {reason}" if field else f"请求{reason}"
-    return _json_error(request, ApiError(422, "validation_error", message, field))
+    kind = first.get("type", "")
+    if kind == "invalid_text":  # core.text's own reasons ("含有不可见的控制字符", "不能超过…")
+        reason = str(first.get("ctx", {}).get("reason") or first.get("msg"))
+    elif kind == "string_too_long" and first.get("ctx", {}).get("max_length"):
+        reason = f"过长（最多{first['ctx']['max_length']}个字符）"
+    else:
+        reason = PYDANTIC_MESSAGES.get(kind, "格式不正确")
+    error = refused(field, reason, 422)
+    error.code = "validation_error"
+    return _json_error(request, error)
 
 
 @api.exception_handler(AuthenticationError)

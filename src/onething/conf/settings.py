@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # last, so its refusals still pass through CSP and the other headers on the way out
+    "onething.core.middleware.RefuseUnstorableInput",
 ]
 
 ROOT_URLCONF = "onething.conf.urls"
@@ -125,14 +127,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _flag(
-    "ONETHING_PG_SERVER_BINDING", True
-):
-    # Parameters travel apart from the SQL (extended protocol) and psycopg prepares a statement
-    # after its 5th use: less client CPU (no literal quoting) and no re-planning in PostgreSQL.
-    # Measured on intake, ~12 % of its CPU (docs/performance.md). ONETHING_PG_SERVER_BINDING=0
-    # turns it off (e.g. behind a transaction-pooling pgbouncer).
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    if _flag("ONETHING_PG_SERVER_BINDING", True):
+        # Parameters travel apart from the SQL (extended protocol) and psycopg prepares a
+        # statement after its 5th use: less client CPU (no literal quoting) and no re-planning in
+        # PostgreSQL. Measured on intake, ~12 % of its CPU (docs/performance.md).
+        # ONETHING_PG_SERVER_BINDING=0 turns it off (e.g. behind a transaction-pooling pgbouncer).
+        _options["server_side_binding"] = True
+    _POOL_MAX = int(os.environ.get("ONETHING_DB_POOL_MAX", "16"))
+    if _POOL_MAX > 0:
+        # Django's psycopg pool: a process holds at most _POOL_MAX connections whatever its
+        # threads do. Persistent per-thread connections (CONN_MAX_AGE) leak under a threaded
+        # server — every finished thread leaves its connection open until PostgreSQL runs out
+        # of slots ("too many clients"). A request borrows a connection and gives it back when it
+        # ends; one that finds none free waits up to ONETHING_DB_POOL_TIMEOUT seconds.
+        # Size it so processes × _POOL_MAX stays below the server's max_connections.
+        _options["pool"] = {
+            "min_size": 1,
+            "max_size": _POOL_MAX,
+            "timeout": float(os.environ.get("ONETHING_DB_POOL_TIMEOUT", "20")),
+            "max_idle": 300,
+        }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections, not the threads
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ONETHING_TEST_DB_NAME") or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -221,6 +238,9 @@ ONETHING = {
     "YELLOW_MIN_DAYS": int(os.environ.get("ONETHING_YELLOW_MIN_DAYS", "1")),
     "NOTIFICATION_BACKENDS": [b for b in os.environ.get("ONETHING_NOTIFY", "inbox,console").split(",") if b],
     "UPLOAD_MAX_BYTES": int(os.environ.get("ONETHING_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
+    # Uploaded files per material line and per application (counted under the application lock).
+    "UPLOAD_MAX_PER_MATERIAL": int(os.environ.get("ONETHING_UPLOAD_MAX_PER_MATERIAL", "5")),
+    "UPLOAD_MAX_PER_APPLICATION": int(os.environ.get("ONETHING_UPLOAD_MAX_PER_APPLICATION", "40")),
     "SEARCH_BACKEND": os.environ.get("ONETHING_SEARCH_BACKEND", "auto"),
     # Follow-up work of a commit (audit chain linking, notifications): "background" — one
     # worker thread per process (onething.core.background) — or "inline" (tests, commands).
@@ -229,7 +249,7 @@ ONETHING = {
 
 
 def _install_masking_record_factory() -> None:
-    """Mask ID numbers when a log record is *created*, so every handler sees the masked text.
+    """Mask personal numbers when a log record is *created*, so every handler sees the masked text.
 
     The handler filter below protects the console; but records propagate to handlers the
     filter is not attached to (a file handler added by ops, a monitoring SDK, pytest's

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ninja import Router, Schema
 
 from onething.core.errors import responses
+from onething.core.text import Int
 from onething.search import browse as browsing
 from onething.search import params
 from onething.search.engine import search as run_search
@@ -39,7 +40,7 @@ class SearchOut(Schema):
     description="中文全文检索：分词、繁简转换、口语同义词；一两个字的查询也可。"
     "region 为行政区划代码时，只返回该区划及其上级、下级区划的事项和一件事。",
 )
-def search(request, q: str = "", region: str = "", limit: int = 20):
+def search(request, q: str = "", region: str = "", limit: Int() = 20):
     query = params.clean_query(q)
     scope = params.clean_region(region)
     return {"results": run_search(query, scope, params.clean_limit(limit))}
@@ -69,8 +70,8 @@ def browse(
     audience: str = "",
     region: str = "",
     department: str = "",
-    limit: int = 50,
-    offset: int = 0,
+    limit: Int() = 50,
+    offset: Int() = 0,
 ):
     return browsing.browse(
         theme=params.clean_theme(theme),

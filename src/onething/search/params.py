@@ -16,6 +16,9 @@ REGION_CODE = re.compile(r"^\d{6}(\d{6})?$")
 DEPARTMENT_CODE = re.compile(r"^[0-9A-Z]{18}$")
 AUDIENCES = ("person", "enterprise")
 MAX_LIMIT = 100
+#: browsing pages through at most this many results (the catalog is far smaller; a larger
+#: offset would overflow the database's bigint before it found anything)
+MAX_OFFSET = 100_000
 
 
 def clean_query(q: str | None) -> str:
@@ -38,8 +41,8 @@ def clean_limit(limit: int | None, default: int = 20) -> int:
 def clean_offset(offset: int | None) -> int:
     if offset is None:
         return 0
-    if offset < 0:
-        raise invalid("offset", "offset 不能为负数")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise invalid("offset", f"offset 应在 0 到 {MAX_OFFSET} 之间")
     return offset
 
 

@@ -7,7 +7,7 @@ with ``progress``. Every error is the platform's ``{"error": {…}}`` body.
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Header, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -41,6 +41,7 @@ from onething.cases.api.schemas import (
 from onething.cases.models import Application, Extension, Material, Notice, SubCase
 from onething.cases.progress import application_view
 from onething.core.errors import ApiError, invalid, responses
+from onething.core.text import Int, RowId, Text
 
 router = Router(tags=["applications"], auth=authenticated)
 
@@ -112,7 +113,11 @@ def create_application(
         idempotency_key=idempotency_key,
         on_behalf=payload.applicant.dict() if payload.applicant else None,
         enterprise=payload.enterprise,
-        agent_authorisation=payload.authorisation,
+        agent_authorisation=(
+            payload.authorisation.model_dump(mode="json", exclude_none=True)
+            if payload.authorisation
+            else None
+        ),
     )
     app = submission.application
     return Status(
@@ -132,7 +137,7 @@ def create_application(
 
 
 @router.get("", response=responses(list[ApplicationSummary], 401), summary="我的办件 / 我可见的办件")
-def list_applications(request: HttpRequest, status: str | None = None, limit: int = 50):
+def list_applications(request: HttpRequest, status: Text(40) | None = None, limit: Int(1) = 50):
     qs = visible_applications(request.user).order_by("-created_at")
     if status:
         qs = qs.filter(status=status)
@@ -337,17 +342,12 @@ def upload_material(request: HttpRequest, number: str, material: str, file: Uplo
     response={200: None, **responses(None, 401, 404)},
     summary="下载材料（需授权）",
 )
-def download_material(request: HttpRequest, number: str, material_id: int):
+def download_material(request: HttpRequest, number: str, material_id: RowId):
     app, _ = _application(request, number)
     material = Material.objects.filter(application=app, pk=material_id).first()
     if material is None:
         raise ApiError(404, "not_found", "未找到该材料")
-    response = FileResponse(intake.open_material(material), content_type=material.content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{material.material}-{material.id}.{material.path.rsplit(".", 1)[-1]}"'
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return intake.material_response(material)  # attachment, nosniff, no-store, sandboxed
 
 
 @router.get(
@@ -360,7 +360,8 @@ def notice_pdf(request: HttpRequest, number: str, notice_id: str):
     notice = Notice.objects.filter(application=app, pk=_uuid(notice_id)).first() if _uuid(notice_id) else None
     if notice is None:
         raise ApiError(404, "not_found", "未找到该文书")
-    response = HttpResponse(notices.render_pdf(notice), content_type="application/pdf")
+    # rendered once per audience and stored; the owner reads it in full, anyone else masked
+    response = HttpResponse(notices.pdf_for(notice, request.user), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="notice-{notice.id}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

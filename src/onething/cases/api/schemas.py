@@ -6,25 +6,50 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from onething.core.text import Date, Doc, Flag, Int, Text
+
+#: lengths of what staff and applicants type (the columns hold at least this much)
+REASON = Text(2000, multiline=True)
+LONG_TEXT = Text(4000, multiline=True)
+#: a material code (catalog codes are at most 64 characters); a case has far fewer than 100
+MaterialCode = Text(64)
+
+
+def material_codes():
+    return Field(default_factory=list, max_length=100, description="材料编码")
 
 
 class OnBehalfIn(Schema):
     """The applicant when a window clerk or an agent (帮办代办) files for someone else."""
 
-    name: str = Field(..., max_length=100)
-    id_number: str = Field(..., max_length=18)
-    phone: str = Field("", max_length=20)
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text(100)
+    id_number: Text(18)
+    phone: Text(20) = ""
+
+
+class AuthorisationIn(Schema):
+    """帮办代办: the applicant's letter of authorisation, as the agent records it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document: Text(200) = Field(..., description="授权委托书编号或说明")
+    valid_until: Date() | None = Field(None, description="授权有效期至")
+    scope: Text(500, multiline=True) | None = Field(None, description="授权范围")
 
 
 class ApplicationIn(Schema):
-    bundle: str | None = Field(None, max_length=64, description="一件事编码（与 item 二选一）")
-    item: str | None = Field(None, max_length=64, description="事项实施编码（与 bundle 二选一）")
-    answers: dict[str, Any] = Field(default_factory=dict, description="情形问题的回答")
-    form: dict[str, Any] = Field(default_factory=dict, description="申请表（数据项键 → 值，可嵌套）")
-    channel: str = Field("web", description="web, mobile, window, agent, self_service, cross_province")
+    bundle: Text(64) | None = Field(None, description="一件事编码（与 item 二选一）")
+    item: Text(64) | None = Field(None, description="事项实施编码（与 bundle 二选一）")
+    answers: Doc() = Field(default_factory=dict, description="情形问题的回答")
+    form: Doc() = Field(default_factory=dict, description="申请表（数据项键 → 值，可嵌套）")
+    channel: Text(20) = Field("web", description="web, mobile, window, agent, self_service, cross_province")
     applicant: OnBehalfIn | None = Field(None, description="窗口收件或帮办代办时的申请人")
-    enterprise: str | None = Field(None, max_length=18, description="以企业名义申请时的统一社会信用代码")
-    authorisation: dict[str, Any] | None = Field(None, description="帮办代办的授权委托记录")
+    enterprise: Text(18) | None = Field(None, description="以企业名义申请时的统一社会信用代码")
+    authorisation: AuthorisationIn | None = Field(None, description="帮办代办的授权委托记录")
 
 
 class DepartmentOut(Schema):
@@ -181,54 +206,54 @@ class ApplicationSummary(Schema):
 
 
 class ReasonIn(Schema):
-    reason: str = Field("", max_length=2000)
+    reason: REASON = ""
 
 
 class AcceptIn(Schema):
-    reason: str = Field("", max_length=2000)
-    received: list[str] = Field(default_factory=list, description="窗口收取的纸质材料（材料编码）")
-    on_the_spot: bool = Field(False, description="即办件当场办结")
+    reason: REASON = ""
+    received: list[MaterialCode] = material_codes()
+    on_the_spot: Flag = Field(False, description="即办件当场办结")
 
 
 class GapsIn(Schema):
-    gaps: list[str] = Field(..., description="容缺的材料编码")
-    commitment_date: dt.date
-    received: list[str] = Field(default_factory=list)
-    reason: str = Field("", max_length=2000)
+    gaps: list[MaterialCode] = Field(..., max_length=100, description="容缺的材料编码")
+    commitment_date: Date()
+    received: list[MaterialCode] = material_codes()
+    reason: REASON = ""
 
 
 class CommitmentIn(Schema):
-    commitment_text: str = Field(..., max_length=4000)
-    signed_by_name: str = Field(..., max_length=100)
-    received: list[str] = Field(default_factory=list)
+    commitment_text: LONG_TEXT
+    signed_by_name: Text(100)
+    received: list[MaterialCode] = material_codes()
 
 
 class RejectIn(Schema):
-    reason: str = Field(..., max_length=2000)
+    reason: REASON
 
 
 class CorrectionIn(Schema):
-    items: list[str] = Field(..., description="需补正的内容")
-    reason: str = Field(..., max_length=2000)
+    items: list[Text(200)] = Field(..., max_length=50, description="需补正的内容（每项一行，最多50项）")
+    reason: REASON
 
 
 class DecideIn(Schema):
     decision: Literal["approved", "refused"]
-    reasons: str = Field("", max_length=4000)
+    reasons: LONG_TEXT = ""
 
 
 class SpecialIn(Schema):
     kind: Literal["hearing", "expert_review", "testing", "inspection", "tender"]
-    reason: str = Field(..., max_length=2000)
+    reason: REASON
 
 
 class ExtendIn(Schema):
-    days: int = Field(..., ge=1, le=10, description="延长工作日数（已批准与待审批合计不超过 10）")
-    reason: str = Field(..., max_length=2000, description="延期理由（批准后告知申请人）")
+    days: Int(1, 10) = Field(..., description="延长工作日数（已批准与待审批合计不超过 10）")
+    reason: REASON = Field(..., description="延期理由（批准后告知申请人）")
 
 
 class RefuseExtensionIn(Schema):
-    reason: str = Field(..., max_length=2000, description="不批准的理由（告知申请部门）")
+    reason: REASON = Field(..., description="不批准的理由（告知申请部门）")
 
 
 class ExtensionOut(Schema):
@@ -255,13 +280,13 @@ class ExtensionOut(Schema):
 
 
 class InspectionIn(Schema):
-    on: dt.date
-    location: str = Field("", max_length=300)
+    on: Date()
+    location: Text(300) = ""
 
 
 class InspectionResultIn(Schema):
     result: Literal["passed", "failed"]
-    findings: str = Field("", max_length=4000)
+    findings: LONG_TEXT = ""
 
 
 class ResultReadyIn(Schema):
@@ -270,8 +295,8 @@ class ResultReadyIn(Schema):
 
 class DeliverIn(Schema):
     method: Literal["window", "mail", "electronic"]
-    tracking_number: str = Field("", max_length=60)
-    address: str = Field("", max_length=300)
+    tracking_number: Text(60) = ""
+    address: Text(300) = ""
 
 
 class SubCaseActionOut(Schema):
@@ -282,8 +307,8 @@ class SubCaseActionOut(Schema):
 
 
 class PostCheckIn(Schema):
-    passed: bool = Field(..., description="true：承诺属实；false：承诺不实（将通知申请人）")
-    result: str = Field(..., max_length=4000, description="核查结果（必填）")
+    passed: Flag = Field(..., description="true：承诺属实；false：承诺不实（将通知申请人）")
+    result: LONG_TEXT = Field(..., description="核查结果（必填）")
 
 
 class PostCheckOut(Schema):

@@ -75,12 +75,18 @@ def start(env: dict[str, str], port: int, workers: int = 2, threads: int = 4, lo
         stderr=handle,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    wait_healthy(proc, port)
+    return proc
+
+
+def wait_healthy(proc, port: int, seconds: float = 60) -> None:
+    """Return once ``/healthz`` answers 200; kill the server if it does not within ``seconds``."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
                 if r.status == 200:
-                    return proc
+                    return
         except OSError:
             time.sleep(0.2)
     kill(proc)

@@ -14,7 +14,8 @@ from django.test import Client
 
 from onething.cases import intake
 from onething.cases.models import Application, SubCase
-from onething.cases.tests.conftest import ANSWERS, BUNDLE, FORM
+from onething.cases.tests.conftest import ANSWERS, BUNDLE, FORM, sample_pdf
+from onething.cases.tests.conftest import in_days as _in_days
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/applications"
@@ -313,7 +314,7 @@ def test_window_intake_on_behalf(client_for):
 def _pdf(**kw):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile("a.pdf", b"%PDF-1.4\n" + b"x" * kw.get("size", 10), content_type="image/png")
+    return SimpleUploadedFile("a.pdf", sample_pdf("x" * kw.get("size", 10)), content_type="image/png")
 
 
 def test_staff_actions_end_to_end(client_for, settings):
@@ -417,7 +418,7 @@ def test_reject_correction_withdraw_via_api(client_for):
     r = post(
         clerk,
         f"{URL}/{n2}/accept-with-gaps",
-        {"gaps": ["maternal-health-handbook", "bank-account"], "commitment_date": "2099-12-01"},
+        {"gaps": ["maternal-health-handbook", "bank-account"], "commitment_date": _in_days(14)},
     )
     assert r.status_code == 200 and r.json()["intake"] == "gaps"
     assert post(applicant, f"{URL}/{n2}/withdraw", {"reason": "不办了"}).json()["status"] == "withdrawn"

@@ -370,7 +370,7 @@ def test_pages_request_board_approve_refuse(running, people, make_user):
     assert r.status_code == 400 and 'aria-invalid="true"' in html and "不批准延期须说明理由" in html
     assert Extension.objects.get(pk=ext.pk).status == Extension.Status.PENDING
     r = supervisor.post(url, {"decision": "refuse", "reason": "长" * 2001})
-    assert r.status_code == 400 and "不批准理由不能超过2000字" in r.content.decode()
+    assert r.status_code == 400 and "“理由”不能超过2000个字符" in r.content.decode()
     assert "长" * 2001 in r.content.decode()  # what was typed is kept
     r = supervisor.post(url, {"decision": "maybe"}, follow=True)
     assert "请选择批准或不批准" in r.content.decode()

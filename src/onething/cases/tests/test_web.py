@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from onething.cases.models import Application, Notice
-from onething.cases.tests.conftest import ANSWERS, BUNDLE, FORM
+from onething.cases.tests.conftest import ANSWERS, BUNDLE, FORM, sample_pdf, sample_png
+from onething.cases.tests.conftest import in_days as _in_days
 
 pytestmark = pytest.mark.django_db
 APPLY = f"/cases/apply/bundle/{BUNDLE}/"
@@ -48,7 +49,7 @@ def apply_post(client):
             flat[f"{group}.{name}"] = value
     for element in re.findall(r'name="f\.([a-z_.]+)"', html):
         data[f"f.{element}"] = flat.get(element, "")
-    data["m.bank-account"] = SimpleUploadedFile("bank.pdf", b"%PDF-1.4 bank")
+    data["m.bank-account"] = SimpleUploadedFile("bank.pdf", sample_pdf("bank"))
     return client.post(APPLY, data), key, data
 
 
@@ -80,7 +81,7 @@ def test_apply_accept_with_gaps_decide_and_notices(people, django_capture_on_com
     assert r["Location"] == f"/cases/{app.number}/"
     assert app.channel == "web" and app.materials.filter(source="upload").count() == 1
     # the same form posted twice (double click) is the same application
-    data["m.bank-account"] = SimpleUploadedFile("bank.pdf", b"%PDF-1.4 bank")
+    data["m.bank-account"] = SimpleUploadedFile("bank.pdf", sample_pdf("bank"))
     assert applicant.post(APPLY, data).status_code == 302
     assert Application.objects.count() == 1
 
@@ -109,7 +110,7 @@ def test_apply_accept_with_gaps_decide_and_notices(people, django_capture_on_com
     assert 'id="gaps-form"' in detail and "430602199001011235" not in detail
     r = clerk.post(
         f"/cases/{app.number}/act/accept_with_gaps/",
-        {"gaps": ["maternal-health-handbook"], "commitment_date": "2099-01-01"},
+        {"gaps": ["maternal-health-handbook"], "commitment_date": _in_days(14)},
     )
     assert r.status_code == 302
     app.refresh_from_db()
@@ -165,7 +166,7 @@ def test_form_error_names_the_field_on_the_page(people):
     _, _key, data = apply_post(c)  # first one succeeds
     data["idempotency_key"] = "another"
     data["f.mother.id_number"] = "430602199201011222"
-    data["m.bank-account"] = SimpleUploadedFile("bank.pdf", b"%PDF-1.4 bank")
+    data["m.bank-account"] = SimpleUploadedFile("bank.pdf", sample_pdf("bank"))
     r = c.post(APPLY, data)
     html = r.content.decode()
     assert r.status_code == 400 and "form.mother.id_number" in html and "校验码错误" in html
@@ -222,7 +223,7 @@ def test_correction_and_withdraw_from_the_page(people, submit):
     assert "补正材料" in page and "银行账户信息" in page
     r = applicant.post(
         f"/cases/{app.number}/act/upload/",
-        {"material": "bank-account", "file": SimpleUploadedFile("b.png", b"\x89PNG\r\n\x1a\nxx")},
+        {"material": "bank-account", "file": SimpleUploadedFile("b.png", sample_png("bank"))},
     )
     assert r.status_code == 302
     applicant.post(f"/cases/{app.number}/act/resubmit/", {})
