@@ -28,6 +28,10 @@ class _Null:
         pass
 
 
+#: the source of the placeholder calendars tests get for years not yet officially published
+PLACEHOLDER_CALENDAR = "测试占位：仅周末休息（非官方）"
+
+
 def _ensure_baseline() -> None:
     from onething.calendar.models import CalendarYear
     from onething.calendar.service import seed_from_chinese_calendar
@@ -35,8 +39,35 @@ def _ensure_baseline() -> None:
 
     if not CalendarYear.objects.exists():
         seed_from_chinese_calendar()
+    _placeholder_years()
     if not Revision.objects.filter(kind="bundle").exists():
         _load_demo()
+
+
+def _placeholder_years() -> None:
+    """Weekend-only calendars for the years after the last official one, up to next year.
+
+    Pages and the API take today's date from the wall clock, and a case accepted in December
+    has its deadline in next year, whose official schedule may not be loaded yet: the platform
+    then refuses (409), as it must. So that the suite does not depend on the day it runs, tests
+    get placeholders (never a deployment). Tests of that refusal remove them first
+    (:func:`without_placeholder_years`).
+    """
+    import datetime as dt
+
+    from onething.calendar.models import CalendarYear
+    from onething.calendar.service import load_year
+
+    last = CalendarYear.objects.order_by("-year").values_list("year", flat=True).first() or 0
+    for year in range(last + 1, dt.date.today().year + 2):
+        load_year(year, [], [], source=PLACEHOLDER_CALENDAR)
+
+
+def without_placeholder_years() -> None:
+    """Remove the placeholder calendars (inside the calling test's transaction)."""
+    from onething.calendar.models import CalendarYear
+
+    CalendarYear.objects.filter(source=PLACEHOLDER_CALENDAR).delete()
 
 
 DB_FIXTURES = {

@@ -52,6 +52,22 @@ def _calendar(calendar: WorkdayCalendar | None) -> WorkdayCalendar:
     return calendar if calendar is not None else get_calendar()
 
 
+def add_workdays(day: dt.date, days: int, calendar: WorkdayCalendar | None = None) -> dt.date:
+    """The ``days``-th working day after ``day``; a year not loaded is a 409, never a 500."""
+    try:
+        return _calendar(calendar).add_workdays(day, days)
+    except YearNotLoaded as exc:
+        raise CalendarMissing(exc) from exc
+
+
+def workdays_between(start: dt.date, end: dt.date, calendar: WorkdayCalendar | None = None) -> int:
+    """Working days after ``start`` up to ``end``; a year not loaded is a 409, never a 500."""
+    try:
+        return _calendar(calendar).workdays_between(start, end)
+    except YearNotLoaded as exc:
+        raise CalendarMissing(exc) from exc
+
+
 def classify(clock, today: dt.date) -> str:
     """The warning a running clock deserves on ``today`` ('' / 'yellow' / 'red')."""
     if clock.due_date is None:

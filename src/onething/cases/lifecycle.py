@@ -493,7 +493,9 @@ def accept_on_commitment(
                     today,
                     on_the_spot=True,
                 )
-                PostCheck.objects.create(subcase=sub, due_date=calendar.add_workdays(today, POST_CHECK_DAYS))
+                PostCheck.objects.create(
+                    subcase=sub, due_date=deadlines.add_workdays(today, POST_CHECK_DAYS, calendar)
+                )
     return app
 
 
@@ -842,7 +844,9 @@ def _apply_extension(app: Application, sub: SubCase, ext: Extension, actor, now,
     deadlines.extend(sub, ext.days, today, calendar)
     sub.save()
     if app.due_date and sub.due_date and sub.due_date > app.due_date:
-        deadlines.extend(app, calendar.workdays_between(app.due_date, sub.due_date), today, calendar)
+        deadlines.extend(
+            app, deadlines.workdays_between(app.due_date, sub.due_date, calendar), today, calendar
+        )
         app.save()
     ext.status = EXT.APPROVED
     ext.decided_by = actor

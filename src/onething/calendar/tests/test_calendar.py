@@ -12,6 +12,7 @@ from importlib import resources
 
 import holidays
 import pytest
+from conftest import without_placeholder_years
 from django.core.management import CommandError, call_command
 
 from onething.calendar import service
@@ -27,9 +28,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def seeded_calendar(db):
-    """The migration seeds the table; a transactional test elsewhere may have flushed it."""
+    """The migration seeds the table; a transactional test elsewhere may have flushed it.
+    These tests are about the official years only: the suite's placeholders go."""
     if not CalendarYear.objects.filter(year=2026).exists():
         service.seed_from_chinese_calendar()
+    without_placeholder_years()
 
 
 def _days(year: int) -> list[dt.date]:

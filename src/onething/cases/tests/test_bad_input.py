@@ -425,3 +425,12 @@ def test_unauthenticated_post_is_401_not_csrf(submit):
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
     r = client.post(URL, json.dumps(intake_body()), content_type="application/json")
     assert r.status_code == 401
+
+
+def test_login_with_an_over_long_username_is_a_form_error():
+    client = Client(enforce_csrf_checks=True)
+    client.get("/login/")
+    token = client.cookies["csrftoken"].value
+    r = client.post("/login/", {"username": "x" * 256, "password": "pw", "csrfmiddlewaretoken": token})
+    assert r.status_code == 200 and "用户名或密码错误" in r.content.decode()
+    assert "用户名不能超过150个字符" in r.context["form"].errors["username"][0]

@@ -7,6 +7,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from conftest import without_placeholder_years
 
 from onething.cases import deadlines, lifecycle
 from onething.cases.models import Application, SubCase
@@ -105,7 +106,8 @@ def test_pause_before_start_is_ignored():
     assert c.due_date is None
 
 
-def test_year_not_loaded_is_a_409():
+def test_year_not_loaded_is_a_409(db):
+    without_placeholder_years()
     c = clock(10)
     with pytest.raises(deadlines.CalendarMissing) as exc:
         deadlines.start(c, D(2026, 12, 28))
