@@ -237,6 +237,21 @@ def case_rows() -> dict[str, int]:
     return {m._meta.label: int(n) for m, n in zip(models, row, strict=True)}
 
 
+def fuzz_settings(max_examples: int):
+    """The hypothesis settings of every fuzzer: bounded, derandomised, no example database."""
+    from hypothesis import HealthCheck, Phase, settings
+
+    return settings(
+        max_examples=max_examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+
+
 # ------------------------------------------------------------------------------- fresh cases
 
 BUNDLE = "430600-YJS-XSECS"  # 新生儿出生一件事 (岳阳市)
@@ -244,17 +259,6 @@ BUNDLE = "430600-YJS-XSECS"  # 新生儿出生一件事 (岳阳市)
 INSPECTED_ITEM = "430600-SCJG-0103-01"
 #: the demo enterprise, lisi is its legal representative
 ENTERPRISE = "91430600MA4L00001C"
-DEMO_PEOPLE = (
-    "zhangsan",
-    "lisi",
-    "chuangkou",
-    "ducha",
-    "shenpi_weijian",
-    "shenpi_gongan",
-    "shenpi_yibao",
-    "shenpi_renshe",
-    "shenpi_shichang",
-)
 #: how a case of each variant is filed: (kind, code, answers key, submitter, extra intake args)
 VARIANTS = (
     ("bundle", BUNDLE, "plain", "zhangsan", {}),
@@ -301,6 +305,7 @@ class Cases:
 
     def __init__(self):
         from onething.accounts.models import User
+        from onething.cases.tests.conftest import DEMO_PEOPLE
 
         self.people = {u.username: u for u in User.objects.filter(username__in=DEMO_PEOPLE)}
         self.clerk = self.people["chuangkou"]

@@ -52,7 +52,7 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from django.test import TestCase
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
@@ -610,18 +610,6 @@ def _label(result) -> str:
     return result.ok().label if isinstance(result, Ok) else f"invalid:{result.err().label}"
 
 
-def _settings():
-    return settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        print_blob=True,
-        phases=[Phase.explicit, Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
-
-
 def _call(case, notes: list[str], **kwargs):
     """Send ``case`` (rolled back afterwards, after-commit work run) and check the answer;
     a failure carries what was sent and the server's traceback."""
@@ -660,7 +648,7 @@ def test_operation(result, mode, staff_headers, staff, cases):
     pool = build_pool(operation, cases, staff)
 
     @given(drawn=_strategy(operation, mode, pool))
-    @_settings()
+    @bad.fuzz_settings(MAX_EXAMPLES)
     def fuzz(drawn):
         case, _ = drawn
         _call(case, [], headers=staff_headers)
@@ -730,7 +718,7 @@ def test_operation_bad_input(result, target, staff_headers, staff, cases):
     bodies = {id(e): valid_body(operation, e) for e in pool}
 
     @given(drawn=_strategy(operation, GenerationMode.POSITIVE, pool, only_pool=True), data=st.data())
-    @_settings()
+    @bad.fuzz_settings(MAX_EXAMPLES)
     def fuzz(drawn, data):
         case, entry = drawn
         body = None if isinstance(case.body, NotSet) else case.body

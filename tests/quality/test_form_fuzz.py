@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client, TestCase
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.quality import fuzz_support as bad
@@ -507,18 +507,6 @@ def user_for(form: Form, entry: dict, cases: bad.Cases):
     return cases.approver_of(entry["sub"])
 
 
-def _settings():
-    return settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        print_blob=True,
-        phases=[Phase.explicit, Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
-
-
 def send(browser: Browser, url: str, pairs, as_multipart: bool, entry: dict, notes: list[str], login=False):
     """Post (in a savepoint, after-commit work run, all rolled back) and check the answer."""
     with bad.rolled_back():
@@ -624,7 +612,7 @@ def test_form(form: Form, cases, make_user):
         pytest.fail(f"{len(failures)} 个错误：\n\n" + "\n\n".join(failures))
 
     @given(pick=st.sampled_from(range(len(prepared))), data=st.data())
-    @_settings()
+    @bad.fuzz_settings(MAX_EXAMPLES)
     def fuzz(pick, data):
         entry, browser, fields = prepared[pick]
         names = list(fields)
@@ -723,7 +711,7 @@ def test_pages(cases):
         pytest.fail(f"{len(failures)} 个错误：\n\n" + "\n\n".join(failures))
 
     @given(route=st.sampled_from(ROUTES), value=bad.nasty_text("430600-YJS-XSECS", 64))
-    @_settings()
+    @bad.fuzz_settings(MAX_EXAMPLES)
     def fuzz(route, value):
         visit(route, value)
 

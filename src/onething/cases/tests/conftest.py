@@ -78,20 +78,23 @@ def form_for(plan_form) -> dict:
     return out
 
 
+#: the demo accounts the cases tests act as
+DEMO_PEOPLE = (
+    "zhangsan",
+    "lisi",
+    "chuangkou",
+    "ducha",
+    "shenpi_weijian",
+    "shenpi_gongan",
+    "shenpi_yibao",
+    "shenpi_renshe",
+    "shenpi_shichang",
+)
+
+
 @pytest.fixture
 def people(demo):
-    names = [
-        "zhangsan",
-        "lisi",
-        "chuangkou",
-        "ducha",
-        "shenpi_weijian",
-        "shenpi_gongan",
-        "shenpi_yibao",
-        "shenpi_renshe",
-        "shenpi_shichang",
-    ]
-    return {u.username: u for u in User.objects.filter(username__in=names)}
+    return {u.username: u for u in User.objects.filter(username__in=DEMO_PEOPLE)}
 
 
 @pytest.fixture
