@@ -98,14 +98,28 @@ def is_owner(user, application: Application) -> bool:
     )
 
 
-def visible_applications(user) -> QuerySet[Application]:
-    """Every application ``user`` may see (the list pages and ``GET /applications``)."""
-    if user is None or not user.is_authenticated:
-        return Application.objects.none()
+def _own(user) -> Q:
+    """A person's own applications: as applicant, as agent, filed online by them, and those of
+    the enterprises they are authorised for."""
     condition = Q(applicant=user) | Q(agent=user) | (Q(submitted_by=user) & ~Q(channel="window"))
     enterprises = _enterprises(user)
     if enterprises:
         condition |= Q(enterprise_id__in=enterprises)
+    return condition
+
+
+def own_applications(user) -> QuerySet[Application]:
+    """我的办件: the applications that are ``user``'s own (see :func:`_own`), not their work."""
+    if user is None or not user.is_authenticated:
+        return Application.objects.none()
+    return Application.objects.filter(_own(user))
+
+
+def visible_applications(user) -> QuerySet[Application]:
+    """Every application ``user`` may see (``GET /applications``): their own and their work."""
+    if user is None or not user.is_authenticated:
+        return Application.objects.none()
+    condition = _own(user)
     for role in _staff(user, StaffRole.WINDOW_CLERK):
         condition |= Q(hall_id=role.hall_id)
         if role.hall is not None:
@@ -157,7 +171,3 @@ def clerk_halls(user) -> list:
 
 def supervised_regions(user) -> list:
     return [r.region for r in _staff(user, StaffRole.SUPERVISOR) if r.region is not None]
-
-
-def is_staff_member(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.roles())

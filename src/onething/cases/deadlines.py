@@ -144,13 +144,6 @@ def stop(clock) -> None:
     clock.paused_since = None
 
 
-def remaining_workdays(clock, today: dt.date, calendar: WorkdayCalendar | None = None) -> int | None:
-    """Working days left until the due date (negative when overdue)."""
-    if clock.due_date is None:
-        return None
-    return _calendar(calendar).workdays_between(today, clock.due_date)
-
-
 # ------------------------------------------------------------------------------- the scan
 
 

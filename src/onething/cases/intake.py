@@ -26,7 +26,7 @@ from django.utils import timezone
 from onething.accounts.models import Enterprise, EnterpriseAuthorisation, StaffRole, User
 from onething.audit.log import record
 from onething.cases import numbering
-from onething.cases.lifecycle import InvalidAction, _tell_clerks
+from onething.cases.lifecycle import _tell_clerks
 from onething.cases.models import Application, Channel, Material, SubCase
 from onething.cases.uploads import (  # noqa: F401 - re-exported for the views and the API
     UPLOADABLE_STATES,
@@ -545,7 +545,3 @@ def hall_offers(hall: Hall) -> tuple[list[dict], list[dict]]:
 # Uploads (type sniffing, structure checks, storage, downloads) live in onething.cases.uploads;
 # sniff, store_upload, open_material, material_response and UPLOADABLE_STATES are imported
 # above so that callers keep using them through this module.
-
-
-def invalid(message: str, field: str) -> InvalidAction:
-    return InvalidAction(message, field)

@@ -176,18 +176,6 @@ class Application(Clock):
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status not in TERMINAL_APPLICATION_STATES
-
-
-TERMINAL_APPLICATION_STATES = {
-    Application.Status.CLOSED,
-    Application.Status.REJECTED,
-    Application.Status.WITHDRAWN,
-    Application.Status.DELIVERED,
-}
-
 
 class RegionDaySequence(models.Model):
     """Last sequence number handed out per region and day (办件编号流水号)."""

@@ -31,6 +31,7 @@ from onething.cases.access import (
     authorised_enterprises,
     clerk_halls,
     is_owner,
+    own_applications,
     roles_for,
     supervised_regions,
 )
@@ -66,11 +67,7 @@ def _visible(request, number: str) -> tuple[Application, set[str]]:
 @require_GET
 def my_applications(request):
     """我的办件."""
-    apps = Application.objects.filter(
-        Q(applicant=request.user)
-        | Q(agent=request.user)
-        | (Q(submitted_by=request.user) & ~Q(channel="window"))
-    ).order_by("-created_at")[:100]
+    apps = own_applications(request.user).order_by("-created_at")[:100]
     staff = {
         "clerk": bool(clerk_halls(request.user)),
         "approver": bool(approver_departments(request.user)),

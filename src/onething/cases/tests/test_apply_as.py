@@ -146,3 +146,18 @@ def test_agent_errors_are_shown_at_the_field(people, extra, error_id, expect):
     if values["mode"] == "agent":
         assert '<details id="agent-details" open>' in html  # the agent part stays open
         assert f'value="{values["applicant_name"]}"' in html  # what was typed is kept
+
+
+def test_my_applications_lists_the_enterprises_cases_for_every_authorised_person(people, submit, make_user):
+    """我的办件 shows what ``GET /applications`` shows a person as their own: an enterprise's
+    case is listed for each of its authorised people, not only for the one who filed it."""
+    from onething.accounts.models import Enterprise
+
+    app = submit(actor=people["lisi"], enterprise=USCC)
+    colleague = make_user("caiwu", real_name="财务专员")
+    EnterpriseAuthorisation.objects.create(enterprise=Enterprise.objects.get(uscc=USCC), user=colleague)
+    client = Client()
+    client.force_login(colleague)
+    assert app.number in client.get("/cases/").content.decode()
+    # and a clerk's 我的办件 is not the hall's work list
+    assert app.number not in login(people, "chuangkou").get("/cases/").content.decode()

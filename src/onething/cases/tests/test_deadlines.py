@@ -67,7 +67,7 @@ def test_yellow_threshold_is_configurable(settings):
     assert deadlines.yellow_threshold(1) == 2
 
 
-def test_classify_and_remaining():
+def test_classify():
     c = clock(5)
     deadlines.start(c, D(2026, 9, 30))
     assert c.yellow_date == D(2026, 10, 12)
@@ -75,10 +75,7 @@ def test_classify_and_remaining():
     assert deadlines.classify(c, D(2026, 10, 12)) == "yellow"
     assert deadlines.classify(c, D(2026, 10, 13)) == "yellow"
     assert deadlines.classify(c, D(2026, 10, 14)) == "red"
-    assert deadlines.remaining_workdays(c, D(2026, 10, 9)) == 3  # 10/10 (Saturday) works
-    assert deadlines.remaining_workdays(c, D(2026, 10, 14)) == -1
     assert deadlines.classify(clock(5), D(2026, 10, 14)) == ""
-    assert deadlines.remaining_workdays(clock(5), D(2026, 10, 14)) is None
 
 
 def test_pause_resume_and_extension_move_the_due_date():
