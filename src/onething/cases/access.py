@@ -24,7 +24,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from onething.accounts.models import EnterpriseAuthorisation, StaffRole
-from onething.cases.models import Application, Extension, PostCheck, SubCase
+from onething.cases.models import Application, Channel, Extension, PostCheck, SubCase
 
 APPLICANT, CLERK, APPROVER, SUPERVISOR, SYSTEM = "applicant", "clerk", "approver", "supervisor", "system"
 
@@ -52,6 +52,12 @@ def authorised_enterprises(user) -> list:
     ]
 
 
+#: channels on which staff file for someone else (a window clerk at the counter, at a kiosk or
+#: for another province): the one who filed is not the applicant — no withdraw or resubmit,
+#: no personal numbers in full
+FILED_FOR_OTHERS = (Channel.WINDOW, Channel.SELF_SERVICE, Channel.CROSS_PROVINCE)
+
+
 def roles_for(user, application: Application, subcase: SubCase | None = None) -> set[str]:
     """The roles ``user`` holds on ``application`` (and on ``subcase`` for approvers)."""
     if user is None:
@@ -61,7 +67,7 @@ def roles_for(user, application: Application, subcase: SubCase | None = None) ->
     roles: set[str] = set()
     if (
         user.pk in (application.applicant_id, application.agent_id)
-        or (application.submitted_by_id == user.pk and application.channel not in ("window",))
+        or (application.submitted_by_id == user.pk and application.channel not in FILED_FOR_OTHERS)
         or (application.enterprise_id and application.enterprise_id in _enterprises(user))
     ):
         roles.add(APPLICANT)
@@ -101,7 +107,7 @@ def is_owner(user, application: Application) -> bool:
 def _own(user) -> Q:
     """A person's own applications: as applicant, as agent, filed online by them, and those of
     the enterprises they are authorised for."""
-    condition = Q(applicant=user) | Q(agent=user) | (Q(submitted_by=user) & ~Q(channel="window"))
+    condition = Q(applicant=user) | Q(agent=user) | (Q(submitted_by=user) & ~Q(channel__in=FILED_FOR_OTHERS))
     enterprises = _enterprises(user)
     if enterprises:
         condition |= Q(enterprise_id__in=enterprises)

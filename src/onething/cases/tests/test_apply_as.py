@@ -161,3 +161,19 @@ def test_my_applications_lists_the_enterprises_cases_for_every_authorised_person
     assert app.number in client.get("/cases/").content.decode()
     # and a clerk's 我的办件 is not the hall's work list
     assert app.number not in login(people, "chuangkou").get("/cases/").content.decode()
+
+
+@pytest.mark.parametrize("channel", ["window", "self_service", "cross_province"])
+def test_a_clerk_filing_for_someone_is_never_the_applicant(people, submit, channel):
+    """At the counter, a kiosk or for another province the clerk files for the person: the
+    clerk may not withdraw or resubmit as the applicant, and the case is not their own."""
+    from onething.cases import lifecycle
+    from onething.cases.access import APPLICANT, roles_for
+
+    clerk = people["chuangkou"]
+    applicant = {"name": "王芳", "id_number": "430602199201011221", "phone": "13800000002"}
+    app = submit(actor=clerk, channel=channel, on_behalf=applicant)
+    assert app.submitted_by == clerk and APPLICANT not in roles_for(clerk, app)
+    with pytest.raises(lifecycle.NotPermitted):
+        lifecycle.withdraw(app, clerk, reason="代为撤回")
+    assert app.number not in login(people, "chuangkou").get("/cases/").content.decode()
