@@ -62,9 +62,9 @@ def _check_request(request: HttpRequest) -> None:
         except MultiPartParserError:
             raise Refusal("file", "上传内容格式不正确（multipart 请求体无法解析）")
         except RequestDataTooBig:
-            raise Refusal("body", "提交的内容过大", 413)
+            raise Refusal("body", "过大", 413)
         except (TooManyFieldsSent, TooManyFilesSent):
-            raise Refusal("body", "提交的字段或文件过多")
+            raise Refusal("body", "含有过多的字段或文件")
         for key, values in form.lists():
             _check(key, key)
             for value in values:
@@ -76,7 +76,7 @@ def _check_request(request: HttpRequest) -> None:
         try:
             body = request.body
         except RequestDataTooBig:
-            raise Refusal("body", "提交的内容过大", 413)
+            raise Refusal("body", "过大", 413)
         try:
             document = json.loads(body) if body else None
         except (ValueError, UnicodeDecodeError):

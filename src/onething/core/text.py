@@ -76,6 +76,8 @@ LABELS = {
     "sub": "子件编号",
     "username": "用户名",
     "password": "密码",
+    "body": "提交的内容",
+    "path": "网址",
 }
 
 #: dates a person can mean in a government form (a sanity bound; domain rules are narrower)

@@ -434,3 +434,11 @@ def test_login_with_an_over_long_username_is_a_form_error():
     r = client.post("/login/", {"username": "x" * 256, "password": "pw", "csrfmiddlewaretoken": token})
     assert r.status_code == 200 and "用户名或密码错误" in r.content.decode()
     assert "用户名不能超过150个字符" in r.context["form"].errors["username"][0]
+
+
+def test_an_over_large_body_is_a_413_in_the_error_shape(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    r = post_json(api("zhangsan"), URL, intake_body(form={"child.name": "长" * 2000}))
+    assert r.status_code == 413 and r.json()["error"]["message"] == "“提交的内容”过大"
+    r = api("zhangsan").post("/api/v1/applications/x/reject", {"reason": "长" * 2000})
+    assert r.status_code == 413 and r.json()["error"]["field"] == "body"
