@@ -14,13 +14,23 @@ from __future__ import annotations
 
 import logging
 
-from onething.kernel.codes import mask_id_number, mask_personal_numbers_in_text, mask_phone
+from onething.kernel.codes import (
+    mask_id_number,
+    mask_personal_numbers_in,
+    mask_personal_numbers_in_text,
+    mask_phone,
+)
 
 
 def mask_text(text: str) -> str:
     """``text`` with every personal number in it masked (platform numbers, USCCs, dates and
     amounts left as they are)."""
     return mask_personal_numbers_in_text(text)
+
+
+def mask_values(value):
+    """``value`` with :func:`mask_text` applied to every string in it (lists and dicts too)."""
+    return mask_personal_numbers_in(value)
 
 
 def text_for(text: str, *, owner: bool) -> str:

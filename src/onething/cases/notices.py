@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from onething.accounts.masking import mask_text
+from onething.accounts.masking import mask_values
 from onething.cases.access import is_owner
 from onething.cases.models import Application, Notice
 from onething.directory.models import Department
@@ -101,24 +101,13 @@ def verify_url(notice: Notice) -> str:
     return f"{settings.PUBLIC_URL}/cases/verify/{notice.token}/"
 
 
-def _masked(value):
-    """``value`` (the notice's content) with the personal numbers in every text masked."""
-    if isinstance(value, str):
-        return mask_text(value)
-    if isinstance(value, list):
-        return [_masked(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    return value
-
-
 def render_pdf(notice: Notice, *, masked: bool = False) -> bytes:
     """The notice as PDF (embedded CJK font, QR code to the verification page); ``masked``:
     the personal numbers in its text masked, for anyone but the owner."""
     url = verify_url(notice)
     context = {
         "notice": notice,
-        "content": _masked(notice.content) if masked else notice.content,
+        "content": mask_values(notice.content) if masked else notice.content,
         "verify_url": url,
         "qr_svg": qr_svg(url, title="核验文书"),
     }

@@ -12,7 +12,7 @@ from typing import Any
 
 from ninja import Schema
 
-from onething.kernel.codes import mask_personal_numbers_in_text
+from onething.kernel.codes import mask_personal_numbers_in
 
 
 def mask_personal_numbers(value: Any) -> Any:
@@ -22,16 +22,9 @@ def mask_personal_numbers(value: Any) -> Any:
     Error bodies often quote what the client sent (a code from the path, a field value); the
     client may be a clerk typing someone else's number, and error bodies end up in logs and
     screenshots. So no error body ever carries a personal number in full. (This layer sits
-    below ``accounts``: it calls the kernel's text masking that ``accounts.masking.mask_text``
-    wraps.)
+    below ``accounts``: it calls the kernel's masking that ``accounts.masking`` wraps.)
     """
-    if isinstance(value, str):
-        return mask_personal_numbers_in_text(value)
-    if isinstance(value, list | tuple):
-        return [mask_personal_numbers(v) for v in value]
-    if isinstance(value, dict):
-        return {k: mask_personal_numbers(v) for k, v in value.items()}
-    return value
+    return mask_personal_numbers_in(value)
 
 
 class ErrorBody(Schema):

@@ -286,3 +286,15 @@ def validate_licence_identifier(value: str) -> str | None:
     if mod37_36_check_char(body) != match["check"]:
         return "证照标识校验码错误"
     return None
+
+
+def mask_personal_numbers_in(value):
+    """``value`` with the personal numbers in every string masked, recursively through lists,
+    tuples and dicts (a notice's content, an error body); other values as they are."""
+    if isinstance(value, str):
+        return mask_personal_numbers_in_text(value)
+    if isinstance(value, list | tuple):
+        return [mask_personal_numbers_in(v) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_personal_numbers_in(v) for k, v in value.items()}
+    return value
