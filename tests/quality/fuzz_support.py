@@ -396,6 +396,25 @@ class Cases:
         lifecycle.start_special_procedure(sub, self.approver_of(sub), kind="hearing", reason="需要听证")
         return app, sub
 
+    def in_state(self, state: str, variant: int = 0):
+        """(application, sub-case or None, extension or None) freshly made in ``state``: the
+        states both fuzzers act on; any other name is a method of this class."""
+        sub = ext = None
+        if state == "closable":
+            app = self.delivered(variant) if variant % 2 else self.rejected(variant)
+        elif state in ("inspection_due", "inspection_scheduled"):
+            app = getattr(self, state)()
+        elif state in ("in_review", "special"):
+            app, sub = getattr(self, state)(variant)
+        elif state == "pending_extension":
+            app, sub, ext = self.pending_extension(variant)
+        elif state == "post_check":
+            app = self.decided(variant)
+            sub = app.subcases.filter(post_check__isnull=False).order_by("position").first()
+        else:
+            app = getattr(self, state)(variant)
+        return app, sub, ext
+
     def pending_extension(self, variant: int = 0):
         from onething.cases import lifecycle
 

@@ -198,21 +198,9 @@ def _entry(state: str, variant: int, cases: bad.Cases, staff) -> dict:
         codes = _codes(state)
         code = codes[variant % len(codes)] if codes else "NOPE"
         return {"path": {"code": code}, "answers": ANSWERS if code == bad.BUNDLE else {}}
-    sub = ext = None
+    sub = None
     if state == "own":
         app = cases.submitted(variant % 2, by=staff)
-    elif state == "closable":
-        app = cases.delivered(variant) if variant % 2 else cases.rejected(variant)
-    elif state in ("inspection_due", "inspection_scheduled"):
-        app = getattr(cases, state)()
-    elif state in ("in_review", "special"):
-        app, sub = getattr(cases, state)(variant)
-    elif state == "pending_extension":
-        app, sub, ext = cases.pending_extension(variant)
-        return {"path": {"extension_id": ext.pk}, "app": app, "sub": sub}
-    elif state == "post_check":
-        app = cases.decided(variant)
-        sub = app.subcases.filter(post_check__isnull=False).order_by("position").first()
     elif state == "uploaded":
         app, material = cases.uploaded(variant)
         return {"path": {"number": app.number, "material_id": material.pk}, "app": app}
@@ -225,7 +213,9 @@ def _entry(state: str, variant: int, cases: bad.Cases, staff) -> dict:
         materials = cases.materials(app)
         return {"path": {"number": app.number, "material": materials[variant % len(materials)]}, "app": app}
     else:
-        app = getattr(cases, state)(variant)
+        app, sub, ext = cases.in_state(state, variant)
+        if ext is not None:
+            return {"path": {"extension_id": ext.pk}, "app": app, "sub": sub}
     path = {"number": app.number}
     if sub is not None:
         path["sub"] = sub.number

@@ -475,21 +475,9 @@ def _entry(state: str, variant: int, cases: bad.Cases, make_user) -> dict:
         if variant == 0:
             make_user("fuzz-login", password=LOGIN_PASSWORD)
         return {"username": "fuzz-login"}
-    sub = ext = None
-    if state == "closable":
-        app = cases.delivered(variant) if variant % 2 else cases.rejected(variant)
-    elif state in ("inspection_due", "inspection_scheduled"):
-        app = getattr(cases, state)()
-    elif state in ("in_review", "special"):
-        app, sub = getattr(cases, state)(variant)
-    elif state == "pending_extension":
-        app, sub, ext = cases.pending_extension(variant)
+    app, sub, ext = cases.in_state(state, variant)
+    if ext is not None:
         return {"app": app, "sub": sub, "ext": ext, "decision": ["refuse", "approve"][variant % 2]}
-    elif state == "post_check":
-        app = cases.decided(variant)
-        sub = app.subcases.filter(post_check__isnull=False).order_by("position").first()
-    else:
-        app = getattr(cases, state)(variant)
     return {"app": app, "sub": sub}
 
 
