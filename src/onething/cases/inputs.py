@@ -59,8 +59,3 @@ def correction_items(values: Any) -> list[str]:
 def ahead(value: Any, field: str, today: dt.date) -> dt.date:
     """A date no more than :data:`AHEAD_MAX_DAYS` after ``today`` (callers say how early)."""
     return text.date(value, field, latest=today + dt.timedelta(days=AHEAD_MAX_DAYS))
-
-
-def days(value: Any, field: str, *, maximum: int) -> int:
-    """A positive whole number of days (ASCII digits when typed: ``٣``, ``３``, ``²`` are not)."""
-    return text.integer(value, field, minimum=1, maximum=maximum)
