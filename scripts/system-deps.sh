@@ -9,6 +9,8 @@ command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v wrk >/dev/null 2>&1 || missing="$missing wrk"
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || missing="$missing libpango-1.0-0 libpangoft2-1.0-0"
+# font subsetting: without it WeasyPrint embeds whole fonts and renders are not byte-identical
+dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || missing="$missing libharfbuzz-subset0"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "安装系统依赖：$missing"

@@ -1,42 +1,39 @@
 """文书: 受理通知书, 不予受理决定书, 补正材料通知书, 容缺受理告知书, 办结通知书.
 
 A notice is issued inside the transition that causes it (same transaction) and stored with its
-content; it never changes afterwards. Each notice has a random token; its QR code points to the
-public verification page ``/cases/verify/<token>/``, which confirms the notice is genuine
-without showing personal data.
+content; it never changes afterwards. Each notice is issued as a verifiable document
+(``onething.documents``): the document holds its number, issuer, date, the SHA-256 of its
+content and a random token; the QR code on the PDF points to the public verification page
+``/documents/verify/<token>/``, which confirms the notice is genuine without showing personal
+data (the older ``/cases/verify/<token>/`` links printed before still work).
 
-The PDF is rendered once per audience, on its first download, and stored under
-``MEDIA_ROOT/notices/`` with the SHA-256 of the file on the notice: the owner (the applicant
-person) gets it in full, everyone else with the personal numbers in its text masked. Later
-downloads serve the stored file (:func:`pdf_for`). Rendering at issue time would put about
-150 ms per audience into the transition's locked transaction, so it waits for the first reader.
+The PDF is rendered once per audience, on its first download, and stored by the documents
+service with its SHA-256 on the document: the owner (the applicant person) gets it in full,
+everyone else with the personal numbers in its text masked. Later downloads serve the stored
+file (:func:`pdf_for`). Rendering at issue time would put about 150 ms per audience into the
+transition's locked transaction, so it waits for the first reader.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import logging
-import os
-import secrets
-import tempfile
 from pathlib import Path
-
-from django.conf import settings
 
 from onething.accounts.masking import mask_values
 from onething.cases.access import is_owner
 from onething.cases.models import Application, Notice
 from onething.directory.models import Department
-from onething.guides.pdf import qr_svg
-from onething.guides.pdf import render_pdf as guides_pdf
+from onething.documents import kinds
+from onething.documents import service as documents
+from onething.documents.render import qr_svg
+from onething.documents.render import render_pdf as render_document
 
 KIND_MARK = {"acceptance": "受", "rejection": "不受", "correction": "补", "gaps": "容", "completion": "结"}
+#: the documents kind of each notice kind (``cases.notice.acceptance`` …), registered with its name
+DOCUMENT_KINDS = {kind: kinds.register(f"cases.notice.{kind}", label) for kind, label in Notice.KINDS}
 #: who reads a stored rendering: the owner (in full) or anyone else (personal numbers masked),
-#: with the notice field that holds the rendering's SHA-256
+#: with the notice property that gives the rendering's SHA-256 (kept on the document)
 AUDIENCE_DIGESTS = {"owner": "pdf_sha256_owner", "others": "pdf_sha256_others"}
-
-logger = logging.getLogger(__name__)
 
 
 def _issuer(app: Application) -> str:
@@ -82,23 +79,40 @@ def _content(app: Application, kind: str, extra: dict | None) -> dict:
 
 
 def issue(app: Application, kind: str, actor, today: dt.date, extra: dict | None = None) -> Notice:
-    """Create the notice (call inside the transition's transaction)."""
+    """Create the notice and its verifiable document (call inside the transition's transaction).
+
+    The notice shares its document's id, so the stored renderings (named by document id) and
+    the notice's download URL name the same thing.
+    """
     sequence = app.notices.filter(kind=kind).count() + 1
     number = f"{KIND_MARK[kind]}字〔{today.year}〕{app.number}-{sequence}号"
+    issuer = _issuer(app)
+    content = _content(app, kind, extra)
+    document = documents.issue(
+        kind=DOCUMENT_KINDS[kind],
+        number=number,
+        issuer=issuer,
+        issued_on=today,
+        title=f"{kinds.label(DOCUMENT_KINDS[kind])}（{app.name}）"[:200],
+        content=content,
+        owner=f"cases.application:{app.number}",
+    )
     return Notice.objects.create(
-        token=secrets.token_urlsafe(32),
+        id=document.id,
+        document=document,
         application=app,
         kind=kind,
         number=number,
-        department_name=_issuer(app),
+        department_name=issuer,
         issued_on=today,
-        content=_content(app, kind, extra),
+        content=content,
         issued_by=actor if getattr(actor, "pk", None) else None,
     )
 
 
 def verify_url(notice: Notice) -> str:
-    return f"{settings.PUBLIC_URL}/cases/verify/{notice.token}/"
+    """The public verification URL the notice's QR code encodes."""
+    return documents.verify_url(notice.document)
 
 
 def render_pdf(notice: Notice, *, masked: bool = False) -> bytes:
@@ -111,54 +125,23 @@ def render_pdf(notice: Notice, *, masked: bool = False) -> bytes:
         "verify_url": url,
         "qr_svg": qr_svg(url, title="核验文书"),
     }
-    return guides_pdf("cases/notice_pdf.html", context)
+    return render_document("cases/notice_pdf.html", context)
 
 
 def stored_path(notice: Notice, audience: str) -> Path:
     """Where the rendering of ``notice`` for ``audience`` is stored (never served directly)."""
-    return Path(settings.MEDIA_ROOT) / "notices" / f"{notice.pk}-{audience}.pdf"
-
-
-def _stored(path: Path, digest: str) -> bytes | None:
-    """The stored file if it is there and still has the recorded SHA-256."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    return data if hashlib.sha256(data).hexdigest() == digest else None
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as tmp:
-        tmp.write(data)
-        tmp.flush()
-        os.fsync(tmp.fileno())
-    os.replace(tmp.name, path)
+    return documents.stored_path(notice.document, audience)
 
 
 def pdf_for(notice: Notice, viewer) -> bytes:
     """The notice's PDF as ``viewer`` may read it: in full for the case's owner, masked for
     anyone else (the caller has checked that ``viewer`` may see the case at all).
 
-    Rendered on the first download for that audience, stored (with its SHA-256 on the notice)
-    and served from the file afterwards. A stored file that is missing or no longer matches
-    its digest is rendered again from the notice's content, which never changes.
+    Rendered on the first download for that audience, stored (with its SHA-256 on the
+    document) and served from the file afterwards; a stored file that is missing or no longer
+    matches its digest is rendered again from the notice's content, which never changes.
     """
     owner = is_owner(viewer, notice.application)
-    audience = "owner" if owner else "others"
-    field = AUDIENCE_DIGESTS[audience]
-    path = stored_path(notice, audience)
-    digest = getattr(notice, field)
-    if digest:
-        data = _stored(path, digest)
-        if data is not None:
-            return data
-        logger.error("文书 %s 的存档 PDF（%s）缺失或与摘要不符，已按原内容重新生成", notice.number, audience)
-    data = render_pdf(notice, masked=not owner)
-    _write_atomically(path, data)
-    digest = hashlib.sha256(data).hexdigest()
-    Notice.objects.filter(pk=notice.pk).update(**{field: digest})
-    setattr(notice, field, digest)
-    return data
+    return documents.stored_pdf(
+        notice.document, "owner" if owner else "others", lambda: render_pdf(notice, masked=not owner)
+    )

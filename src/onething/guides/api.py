@@ -10,8 +10,8 @@ from django.http import HttpResponse
 from ninja import Router
 
 from onething.core.errors import responses
+from onething.documents.render import render_pdf
 from onething.guides import content
-from onething.guides.pdf import render_pdf
 
 router = Router(tags=["guides"])
 

@@ -28,8 +28,8 @@ from onething.catalog.models import (
 from onething.catalog.plans import load_bundle, load_item, planner_error
 from onething.catalog.views import CATEGORY_NAMES, EXEMPT_NAMES, ONLINE_NAMES, RESULT_TYPE_NAMES, fee_text
 from onething.directory.models import Department, Hall, Region
+from onething.documents.render import qr_svg
 from onething.guides import diagrams
-from onething.guides.pdf import qr_svg
 
 ANSWER_PREFIX = "a."
 AUDIENCE_NAMES = dict(AUDIENCES)
@@ -215,7 +215,7 @@ def bundle_guide(
 ) -> dict:
     """Everything a guide of bundle ``code`` shows, for these answers (raw strings or typed).
 
-    Raises :class:`~onething.core.errors.ApiError` — 404 for an unpublished bundle, 400 naming
+    Raises a domain error (:mod:`onething.kernel.errors`) — NotFound for an unpublished bundle, Invalid naming
     ``a.<question>`` for a bad answer.
     """
     bundle, items, materials, elements = load_bundle(code)

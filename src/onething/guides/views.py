@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from onething.catalog.plans import OVERVIEW_BASIS_TEXT, bundles_overview
-from onething.core.errors import ApiError
 from onething.guides import content, diagrams
+from onething.kernel.errors import Invalid, NotFound
 
 MODES = {"step": "逐题引导", "window": "窗口导办"}
 
@@ -24,10 +24,10 @@ def _load(kind: str, code: str, raw: dict[str, str]) -> tuple[dict, str | None]:
     """The guide context; a bad answer is dropped and reported instead of failing the page."""
     try:
         return content.guide(kind, code, raw), None
-    except ApiError as exc:
-        if exc.status == 404:
-            raise Http404(exc.message)
-        if exc.status != 400 or not exc.field:
+    except NotFound as exc:
+        raise Http404(exc.message)
+    except Invalid as exc:
+        if not exc.field:
             raise
         bad = exc.field.removeprefix(content.ANSWER_PREFIX)
         remaining = {k: v for k, v in raw.items() if k != bad}

@@ -60,7 +60,7 @@ def test_every_kind_of_notice_renders_with_its_facts(submit, people):
         text = pdf_text(notices.render_pdf(notice))
         for phrase in [*phrases, notice.number, notice.department_name, "扫码核验"]:
             assert phrase.replace(" ", "") in text, (kind, phrase)
-        assert "/cases/verify/" in text
+        assert "/documents/verify/" in text  # the QR code and the printed link
 
 
 def test_notice_numbers_are_unique_per_kind(submit, people):

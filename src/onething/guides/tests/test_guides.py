@@ -9,8 +9,8 @@ import subprocess
 import pytest
 from django.conf import settings
 
+from onething.documents.render import BASE_TEMPLATE, qr_svg, render_pdf
 from onething.guides import content
-from onething.guides.pdf import qr_svg, render_pdf
 
 NEWBORN = "430600-YJS-XSECS"
 KINDERGARTEN = "430626-YJS-MBYEYKB"
@@ -125,8 +125,8 @@ def test_qr_links_back_to_the_online_guide(demo):
 
 
 def test_render_pdf_is_reusable(db):
-    """Case notices will use the same helper with their own template."""
-    data = render_pdf("guides/pdf_base.html", {})
+    """Guides and case notices render through the one documents helper and its base template."""
+    data = render_pdf(BASE_TEMPLATE, {})
     assert data.startswith(b"%PDF")
 
 
