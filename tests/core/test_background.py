@@ -76,7 +76,8 @@ def test_audit_records_are_linked_by_the_worker(worker, make_user):
         log.record("accept", "case", "B-0")
         notify(person, "e", "第一条")
     assert AuditRecord.objects.get().sequence is None  # not linked by the committing thread
-    assert not Notification.objects.filter(recipient=person).exists()  # nor delivered here
+    # the inbox is written in the transaction itself: durable with the commit, no worker needed
+    assert Notification.objects.filter(recipient=person).count() == 1
     for k in range(1, 20):
         with transaction.atomic():
             log.record("accept", "case", f"B-{k}")
@@ -91,7 +92,7 @@ def test_audit_records_are_linked_by_the_worker(worker, make_user):
         Notification.objects.filter(recipient=person).order_by("id").values_list("title", flat=True)
     )
     assert titles == ["第一条"] + [f"第{k + 1}条" for k in range(1, 20)]
-    assert worker.done == 3  # the gate, one linking run, one delivery run (both coalesced)
+    assert worker.done == 2  # the gate and one (coalesced) linking run; the inbox needed none
 
 
 def test_a_key_runs_at_most_every_interval(worker):
@@ -106,36 +107,26 @@ def test_a_key_runs_at_most_every_interval(worker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_groups_with_one_key_are_read_once_per_delivery_run(worker, make_user):
+def test_groups_are_told_in_the_committing_transaction(worker, make_user):
+    """A group's inbox rows are written by the change's transaction (resolved then), not by
+    the worker: they exist before the worker runs at all."""
     from django.contrib.auth import get_user_model
 
     from onething.notifications.models import Notification
     from onething.notifications.service import notify_group
 
-    class Counted:
-        """The group's queryset, counting how often delivery reads it."""
-
-        reads = 0
-
-        def __init__(self, qs):
-            self.qs = qs
-
-        def order_by(self, *fields):
-            Counted.reads += 1
-            return self.qs.order_by(*fields)
-
     people = [make_user(f"grp-{n}") for n in range(3)]
-    group = Counted(get_user_model().objects.filter(username__startswith="grp-"))
+    group = get_user_model().objects.filter(username__startswith="grp-")
     gate = threading.Event()
-    worker.submit(gate.wait)  # the five commits wait for one delivery run
+    worker.submit(gate.wait)  # the worker is busy throughout the commits
     for k in range(5):
         with transaction.atomic():
             notify_group(group, "e", f"第{k}次", key=("grp",))
-    gate.set()
-    worker.drain()
-    assert Counted.reads == 1
     assert Notification.objects.filter(recipient__in=people).count() == 15
     assert set(Notification.objects.values_list("title", flat=True)) == {f"第{k}次" for k in range(5)}
+    gate.set()
+    worker.drain()
+    assert worker.done == 1  # only the gate: nothing was left for after the commit
 
 
 def test_queued_work_is_finished_when_a_short_lived_process_exits(tmp_path):

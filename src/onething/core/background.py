@@ -1,22 +1,23 @@
 """After-commit work off the request: one daemon thread per process runs short jobs in order.
 
 A committed change has follow-up work that must not fail it and that nobody waits for:
-linking its audit record into the hash chain, storing and sending its notifications. Run in
-the request thread, that work was a third of an intake's CPU and three more round trips
-(docs/performance.md). :func:`after_commit` hands it to this process's worker thread instead.
+linking its audit record into the hash chain, handing its notification outbox to the huey
+consumer (which sends; this thread only enqueues). Run in the request thread, that work was
+a third of an intake's CPU and three more round trips (docs/performance.md).
+:func:`after_commit` hands it to this process's worker thread instead.
 
 ``ONETHING["AFTER_COMMIT"]`` chooses where it runs:
 
 - ``"background"`` (servers): the worker thread, on its own database connection. Jobs given a
   ``key`` are coalesced: while one with that key waits in the queue, another is not added,
   and a key may ask for a minimum interval between its runs — under load, the commits of
-  each 50 ms then share one audit-linking run and one notification INSERT.
+  each 50 ms then share one audit-linking run and one enqueued delivery task.
 - ``"inline"`` (the test suite, management commands): at once, in the calling thread, so the
   effect can be read right after the change.
 
-What a crash loses: jobs still queued when the process dies. Audit records stay *pending* and
-are linked by the periodic task; queued notifications are not sent — the same loss as a crash
-between a commit and its ``on_commit`` callbacks, only a few milliseconds wider.
+What a crash loses: jobs still queued when the process dies, and nothing with them. Audit
+records stay *pending* and are linked by the periodic task; notifications were written in the
+change's transaction (inbox and outbox rows), and the outbox's minute sweep delivers them.
 """
 
 from __future__ import annotations

@@ -1,176 +1,169 @@
-"""``notify()`` — tell a person about an event on every enabled channel.
+"""``notify()`` and ``notify_group()`` — tell people about an event, durably.
 
-Called after the change it reports has been committed (``transaction.on_commit``), so a
-rolled-back change never sends a message. The messages of one transaction are delivered
-together by one ``on_commit`` callback, handed to the process's after-commit worker
-(:mod:`onething.core.background`; at once in tests): the inbox stores them with one INSERT,
-the other channels send them one by one. ``notify_group`` queues a message for every person
-a query finds — the query, too, runs at delivery. A group is staff (the clerks of a hall, the
-approvers of departments), never the owner of a case, so its messages carry personal numbers
-masked.
+Both write rows **in the caller's transaction**: the inbox message (站内消息, the durable
+record itself) and, for each other channel the event uses (``routing``: ``EventChannel`` ∩
+``ONETHING_NOTIFY``), an :class:`~onething.notifications.models.OutboxMessage`. So a
+rolled-back change leaves no message, and a committed one cannot lose its messages to a
+crash: what is not sent yet is still in the outbox. After the commit a huey task delivers
+the outbox (``delivery.py``); SMS and email never run in the request, nor on the
+after-commit worker thread that links the audit chain — that thread only enqueues the task.
+
+Cost on the write path: one INSERT per ``notify`` (one row: the inbox; a second statement
+when other channels are on) and one ``INSERT … SELECT`` per ``notify_group`` (per channel).
+
+``notify_group`` resolves its people **when it is called**, inside the transaction: the
+``INSERT … SELECT`` reads the group and writes its rows in one statement, with no rows
+travelling to Python. The group is the audience at the moment of the event (a clerk who
+joins the hall tomorrow does not get today's messages), and a crash after the commit leaves
+nothing to re-resolve. A group is staff (the clerks of a hall, the approvers of departments),
+never the owner of a case, so its messages carry personal numbers masked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import threading
+from typing import Any
 
-from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from onething.core.background import after_commit
+from onething.core.rows import insert_rows
 from onething.kernel.codes import mask_personal_numbers_in_text
-from onething.notifications.registry import Message, get_backend
+from onething.notifications import routing
+from onething.notifications.models import Notification, OutboxMessage
+from onething.notifications.registry import get_backend
+from onething.notifications.routing import enabled_backends
+
+__all__ = ["enabled_backends", "notify", "notify_group"]
 
 logger = logging.getLogger("onething.notifications")
 
-
-def enabled_backends() -> list[str]:
-    names = list(settings.ONETHING.get("NOTIFICATION_BACKENDS") or ["inbox"])
-    if "inbox" not in names:
-        names.insert(0, "inbox")
-    return names
+DELIVERY_INTERVAL = 0.05  # seconds: under load, the commits of each interval share one delivery task
 
 
-def deliver_many(messages: list[Message]) -> None:
-    """Send ``messages`` on every enabled channel; one failing channel must not stop the others."""
-    if not messages:
-        return
-    for name in enabled_backends():
-        try:
-            get_backend(name).send_many(messages)
-        except Exception:
-            logger.exception("通知渠道 %s 发送失败", name)
+def _enqueue_delivery() -> None:
+    """Runs on the after-commit worker (in the committing thread in tests): hands delivery
+    to the huey consumer. Enqueuing is all it does."""
+    from onething.notifications.tasks import deliver_outbox
+
+    deliver_outbox()
 
 
-def deliver(message: Message) -> None:
-    deliver_many([message])
+def kick() -> None:
+    """After a commit that wrote outbox rows: have them delivered soon (coalesced per process;
+    the minute sweep delivers them anyway if this is lost to a crash)."""
+    after_commit(_enqueue_delivery, key="notifications.outbox", every=DELIVERY_INTERVAL)
 
 
-class _Batch:
-    """The messages queued in one transaction (and savepoint), sent by one callback.
-
-    Besides single messages it holds *groups*: one message for every person a query finds
-    (``notify_group``). The query runs when the batch is delivered — after the commit, on the
-    process's worker thread on a server — so a request that tells ten window clerks pays for
-    neither the query nor the INSERT.
-    """
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.groups: list[tuple] = []
-        self.sent = False
-
-    def __call__(self) -> None:
-        self.sent = True
-        with _committed_lock:
-            _committed.append(self)
-        # coalesced: one delivery run (at most every DELIVERY_INTERVAL) takes every batch
-        # committed until it starts
-        after_commit(_deliver_committed, key="notifications", every=DELIVERY_INTERVAL)
-
-    def expand(self, found: dict) -> list[Message]:
-        """The messages, groups read from the database (``found``: groups already read in
-        this delivery run, by their key — ten intakes at one hall read its clerks once)."""
-        messages = list(self.messages)
-        for people, key, event, title, body, link in self.groups:
-            if key is None or key not in found:
-                rows = _people(people)
-                if key is None:
-                    messages += _messages(rows, event, title, body, link)
-                    continue
-                found[key] = rows
-            messages += _messages(found[key], event, title, body, link)
-        return messages
-
-
-DELIVERY_INTERVAL = 0.05  # seconds between background delivery runs
-
-
-_committed: list[_Batch] = []  # batches whose transaction committed, not yet delivered
-_committed_lock = threading.Lock()
-
-
-def _deliver_committed() -> None:
-    with _committed_lock:
-        batches = list(_committed)
-        _committed.clear()
-    messages: list[Message] = []
-    found: dict = {}
-    for batch in batches:
-        try:
-            messages += batch.expand(found)
-        except Exception:  # one batch's query failing must not lose the others
-            logger.exception("通知收件人查询失败")
-    deliver_many(messages)
-
-
-def _open_batch(connection) -> _Batch:
-    """The batch of the current transaction, or a new one with its ``on_commit`` callback.
-
-    A batch is reused only while its callback is still queued and has not run: a rollback
-    (of the transaction or of the savepoint it was queued in) drops the callback, and so the
-    messages queued with it, exactly as for one callback per message.
-    """
+def _kick_after_commit(connection) -> None:
+    """One ``kick`` per transaction: not again if one is queued at this level or an outer one
+    (a rolled-back savepoint drops its callback, and so its rows' kick, together)."""
     savepoints = set(connection.savepoint_ids)
-    for sids, func, _ in reversed(connection.run_on_commit):
-        if isinstance(func, _Batch) and not func.sent and set(sids) == savepoints:
-            return func
-    batch = _Batch()
-    transaction.on_commit(batch)
-    return batch
+    for sids, func, *_ in connection.run_on_commit:
+        if func is kick and set(sids) <= savepoints:
+            return
+    transaction.on_commit(kick, using=connection.alias)
+
+
+def _own_transaction(connection):
+    """A transaction for rows that belong together, unless the caller's is open: then no
+    savepoint (two statements fewer) — a failure propagates and rolls the caller's change
+    back with these rows."""
+    return (
+        contextlib.nullcontext() if connection.in_atomic_block else transaction.atomic(using=connection.alias)
+    )
 
 
 def notify(user, event: str, title: str, body: str = "", link: str = "") -> None:
-    """Queue a notification to ``user`` for after the current transaction commits."""
+    """Tell ``user``: the inbox message and the outbox rows are written in the current
+    transaction (in their own, in autocommit)."""
     if user is None or not getattr(user, "pk", None):
         return
-    message = Message(
-        recipient_id=user.pk,
-        phone=getattr(user, "phone", "") or "",
-        email=getattr(user, "email", "") or "",
-        event=event,
-        title=title,
-        body=body,
-        link=link,
+    channels = routing.channels_for(
+        event, phone=getattr(user, "phone", "") or "", email=getattr(user, "email", "") or ""
     )
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        deliver(message)  # autocommit: the change is already committed
-        return
-    _open_batch(connection).messages.append(message)
-
-
-def _people(people) -> list[tuple]:
-    """(id, phone, email) of each person of the queryset, once."""
-    return list(people.order_by().values_list("pk", "phone", "email").distinct())
-
-
-def _messages(rows, event: str, title: str, body: str, link: str) -> list[Message]:
-    return [
-        Message(
-            recipient_id=pk,
-            phone=phone or "",
-            email=email or "",
+    now = timezone.now()
+    note = Notification(recipient_id=user.pk, event=event, title=title, body=body, link=link)
+    outbox = [
+        OutboxMessage(
+            recipient_id=user.pk,
+            channel=channel,
             event=event,
             title=title,
             body=body,
             link=link,
+            next_attempt_at=now,
         )
-        for pk, phone, email in rows
+        for channel in channels
     ]
+    connection = transaction.get_connection()
+    if not outbox:
+        insert_rows([note], keys=False)  # one statement: atomic on its own
+        return
+    with _own_transaction(connection):
+        insert_rows([note], keys=False)
+        insert_rows(outbox, keys=False)
+        _kick_after_commit(connection)
+
+
+def _insert_for_people(model, people, values: dict[str, Any]) -> int:
+    """``INSERT INTO model (recipient, …) SELECT person, … FROM (people)``: one statement,
+    each person of the queryset once. Returns the number of rows written."""
+    connection = connections[people.db]
+    quote = connection.ops.quote_name
+    ids = people.order_by().values(person=F("pk")).distinct()
+    try:
+        sub_sql, sub_params = ids.query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:  # ``.none()``, ``pk__in=[]``: nobody to tell
+        return 0
+    meta = model._meta
+    fields = [meta.get_field(name) for name in values]
+    columns = ", ".join([quote(meta.get_field("recipient").column), *(quote(f.column) for f in fields)])
+    picked = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT g.{quote('person')}, {picked} FROM ({sub_sql}) g"  # noqa: S608 - names from the models
+    params = [f.get_db_prep_save(value, connection) for f, value in zip(fields, values.values(), strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *sub_params])
+        return max(cursor.rowcount, 0)
 
 
 def notify_group(people, event: str, title: str, body: str = "", link: str = "", *, key=None) -> None:
-    """Tell every user of the queryset ``people`` (each once) after the current transaction
-    commits; the query runs at delivery, off the request (see :class:`_Batch`). ``key``
-    (hashable) names the group when equal keys mean equal people, so one delivery run reads
-    it once. Personal numbers in ``title`` and ``body`` are masked: a group is never their owner.
-    (This layer sits below ``accounts``: it calls the kernel's text masking that
-    ``accounts.masking.mask_text`` wraps.)"""
+    """Tell every user of the queryset ``people`` (each once), resolved now, in the current
+    transaction (see the module docstring). Personal numbers in ``title`` and ``body`` are
+    masked: a group is never their owner. (This layer sits below ``accounts``: it calls the
+    kernel's text masking that ``accounts.masking.mask_text`` wraps.)
+
+    ``key`` is accepted for callers written when groups were read at delivery (equal keys
+    shared one read); each group is now read once, by its own INSERT, so it changes nothing.
+    """
+    del key
     title, body = mask_personal_numbers_in_text(title), mask_personal_numbers_in_text(body)
+    now = timezone.now()
+    message = {"event": event, "title": title, "body": body, "link": link}
+    channels = routing.channels_for(event, known=False)
     connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        deliver_many(_messages(_people(people), event, title, body, link))
-        return
-    _open_batch(connection).groups.append((people, key, event, title, body, link))
+    with _own_transaction(connection) if channels else contextlib.nullcontext():
+        _insert_for_people(Notification, people, {**message, "created_at": now})
+        queued = 0
+        for channel in channels:
+            needs = get_backend(channel).needs
+            reachable = people.filter(**{f"{needs}__gt": ""}) if needs else people
+            queued += _insert_for_people(
+                OutboxMessage,
+                reachable,
+                {
+                    **message,
+                    "channel": channel,
+                    "status": OutboxMessage.Status.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "last_error": "",
+                    "created_at": now,
+                },
+            )
+        if queued:
+            _kick_after_commit(connection)

@@ -1,30 +1,18 @@
-"""站内消息: stores the message in the recipient's inbox."""
+"""站内消息: the recipient's inbox, written in the transaction of the change it reports.
 
-from onething.core.rows import insert_rows
-from onething.notifications.models import Notification
+The inbox is the durable store itself, so it does not go through the outbox: the row commits
+(or rolls back) with the change, exactly once. Nothing sends it later, so nothing can send
+it twice.
+"""
+
 from onething.notifications.registry import Backend, Message, register
 
 
 @register("inbox")
 class InboxBackend(Backend):
     label = "站内消息"
+    #: written by ``service.notify`` in the caller's transaction, never by a delivery run
+    in_transaction = True
 
     def send(self, message: Message) -> None:
-        Notification.objects.create(
-            recipient_id=message.recipient_id,
-            event=message.event,
-            title=message.title,
-            body=message.body,
-            link=message.link,
-        )
-
-    def send_many(self, messages: list[Message]) -> None:
-        """All messages of one transaction in one INSERT (one statement: no BEGIN/COMMIT)."""
-        insert_rows(
-            [
-                Notification(
-                    recipient_id=m.recipient_id, event=m.event, title=m.title, body=m.body, link=m.link
-                )
-                for m in messages
-            ]
-        )
+        raise RuntimeError("站内消息随业务事务写入，不经发件箱投递")
