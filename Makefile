@@ -111,7 +111,7 @@ bench: setup ## every benchmark (slow; PostgreSQL ones use their own bench_* dat
 	$(BIN)/python bench/guide_pdf_bench.py
 	$(BIN)/python bench/search_bench.py
 	$(BIN)/python bench/intake_throughput.py --workers 2 --threads 8 --clients 24 --seconds 15
-	$(BIN)/python bench/deadline_scan.py --subcases 1000000
+	$(BIN)/python bench/clock_scan.py --clocks 1000000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -220,6 +220,9 @@ CASE_MODELS = (
     "cases.Delivery",
     "audit.AuditRecord",
     "notifications.Notification",
+    "notifications.OutboxMessage",
+    "documents.Document",
+    "clocks.Clock",
 )
 
 

@@ -8,7 +8,9 @@ One rule set for the API and the web, so both give the same answer:
   hall's region (they do the pre-review and acceptance);
 - **approver**: applications with a sub-case routed to their department (and only those
   sub-cases);
-- **supervisor**: applications of their region and every region below it.
+- **supervisor**: applications of their region and every region below it — by the
+  application's region, for the application and all its sub-cases (:func:`supervisors_of`,
+  :func:`supervised_cases`; ``directory`` says what "within" means).
 
 Anyone else gets "not found" (404), never "forbidden": a 403 would confirm the number exists.
 
@@ -25,6 +27,7 @@ from django.utils import timezone
 
 from onething.accounts.models import EnterpriseAuthorisation, StaffRole
 from onething.cases.models import Application, Channel, Extension, PostCheck, SubCase
+from onething.directory.models import chain, within, within_q
 
 APPLICANT, CLERK, APPROVER, SUPERVISOR, SYSTEM = "applicant", "clerk", "approver", "supervisor", "system"
 
@@ -86,11 +89,30 @@ def roles_for(user, application: Application, subcase: SubCase | None = None) ->
         elif application.subcases.filter(department_id__in=departments).exists():
             roles.add(APPROVER)
     supervised = [r.region for r in _staff(user, StaffRole.SUPERVISOR) if r.region is not None]
-    if supervised:
-        path = application.region.path if application.region_id else ""
-        if any(s.code in path.split("/") for s in supervised):
-            roles.add(SUPERVISOR)
+    if any(within(_case_region_path(application), s.code) for s in supervised):
+        roles.add(SUPERVISOR)
     return roles
+
+
+def _case_region_path(application: Application) -> str:
+    """The region that decides who supervises a case: its application's (the bundle's region),
+    for the application and for every sub-case of it, whichever region a member's department
+    sits in — so approving a 延期, seeing a case go red and the supervisor board agree."""
+    return application.region.path if application.region_id else ""
+
+
+def supervisors_of(application: Application) -> QuerySet:
+    """The supervisors covering ``application`` (and its sub-cases): of its region and above."""
+    from onething.accounts.models import User
+
+    regions = chain(_case_region_path(application)) or [application.region_id]
+    return User.objects.filter(staff_roles__role=StaffRole.SUPERVISOR, staff_roles__region_id__in=regions)
+
+
+def supervised_cases(regions, field: str = "") -> Q:
+    """Rows (applications, or rows reached through ``field``, e.g. ``subcase__application``)
+    of cases the supervisors of ``regions`` cover."""
+    return within_q(regions, f"{field}__region" if field else "region")
 
 
 def is_owner(user, application: Application) -> bool:
@@ -133,9 +155,7 @@ def visible_applications(user) -> QuerySet[Application]:
     departments = [r.department_id for r in _staff(user, StaffRole.APPROVER)]
     if departments:
         condition |= Q(pk__in=SubCase.objects.filter(department_id__in=departments).values("application_id"))
-    for role in _staff(user, StaffRole.SUPERVISOR):
-        if role.region is not None:
-            condition |= Q(region__path__startswith=role.region.path)
+    condition |= supervised_cases(supervised_regions(user))
     return Application.objects.filter(condition)
 
 
@@ -148,8 +168,9 @@ def _visible_through_subcase(user, model) -> QuerySet:
     departments = approver_departments(user)
     if departments:
         condition |= Q(subcase__department_id__in=departments)
-    for region in supervised_regions(user):
-        condition |= Q(subcase__application__region__path__startswith=region.path)
+    regions = supervised_regions(user)
+    if regions:
+        condition |= supervised_cases(regions, "subcase__application")
     if not condition:
         return model.objects.none()
     return model.objects.filter(condition)

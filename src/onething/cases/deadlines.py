@@ -1,51 +1,49 @@
-"""办结时限: due dates in working days, pauses, extensions and yellow/red warnings.
+"""办结时限 of cases, on the platform's clocks (:mod:`onething.clocks`).
 
-- Limits count **working days** on the official calendar (行政许可法 art. 82); the day the
-  clock starts (受理日) does not count: ``due = add_workdays(start, limit)``.
-- 补正 and special procedures (听证、专家评审、检验检测 …, art. 45) stop the clock. On resume the
-  due date moves by the working days that passed while paused, so
-  ``due = add_workdays(start, limit + paused_days + extension_days)``.
-- Approved extensions (art. 42) add working days the same way.
-- **Yellow** when at most ``YELLOW_FRACTION`` of the limit remains (at least ``YELLOW_MIN_DAYS``
-  working days), **red** when the due date has passed. ``yellow_date`` is precomputed each time
-  the due date moves, so the periodic scan is two set-based UPDATEs over partial indexes
-  (``timed`` rows only) and never does calendar arithmetic per row.
+An application and each of its sub-cases have one clock, ``finish``, under the policies
+``cases.application`` and ``cases.subcase`` (working days, yellow when a third of the limit
+remains — at least one day, never from the start —, seeded by a migration and editable in
+the admin); the limit of each clock is the item's or bundle's promised limit. Semantics are
+those of 行政许可法:
 
-Everything takes ``today``/``now`` as parameters: nothing here reads the wall clock, so tests
-(and replays) decide what day it is.
+- limits count **working days** on the official calendar (art. 82); the day the clock starts
+  (受理日) does not count;
+- 补正 and special procedures (听证、专家评审、检验检测 …, art. 45) stop the clock; on resume the
+  due date moves by the working days that passed while paused;
+- approved extensions (art. 42) add working days the same way.
+
+The clock is the truth; the case rows keep a **projection** of it (``started_on``,
+``due_date``, ``yellow_date``, ``paused_since``, ``paused_days``, ``extension_days``,
+``timed``, ``warning``) written in the same transaction by :func:`_project`, so lists,
+filters and sorting by due date stay plain column reads. The scan is the clocks' one scan;
+its callbacks (registered in ``CasesConfig.ready``) project the new warning onto the rows and
+tell people — handlers or the department's approvers, and at red the supervisors covering the
+case (:func:`onething.cases.access.supervisors_of`'s rule: its application's region).
+
+Everything takes ``today``/``now`` as parameters: nothing here reads the wall clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
+from django.utils import timezone
 
 from onething.calendar.service import get_calendar
 from onething.cases.models import Application, SubCase, WarningLevel
-from onething.core.errors import ApiError
+from onething.clocks import registry
+from onething.clocks import scan as clock_scan
+from onething.clocks import service as clocks
+from onething.clocks.models import ClockPolicy
+from onething.clocks.service import CalendarMissing
 from onething.kernel.workdays import WorkdayCalendar, YearNotLoaded
 
-
-class CalendarMissing(ApiError):
-    """The official calendar of a year the deadline reaches into has not been loaded."""
-
-    def __init__(self, exc: YearNotLoaded):
-        super().__init__(
-            409, "calendar_not_loaded", f"{exc.year}年的工作日历尚未载入，无法计算办理期限，请联系系统管理员"
-        )
-
-
-def yellow_threshold(limit: int) -> int:
-    """Remaining working days at (or below) which a case turns yellow."""
-    fraction = float(settings.ONETHING.get("YELLOW_FRACTION", 1 / 3))
-    minimum = int(settings.ONETHING.get("YELLOW_MIN_DAYS", 1))
-    # 1e-3 absorbs the rounding in 0.3333: a 3-day limit has 1 day as its third.
-    return max(minimum, math.floor(limit * fraction + 1e-3))
+#: the one clock of an application and of a sub-case, and the policy of each kind
+CLOCK = "finish"
+KINDS = {Application: "cases.application", SubCase: "cases.subcase"}
 
 
 def _calendar(calendar: WorkdayCalendar | None) -> WorkdayCalendar:
@@ -68,80 +66,123 @@ def workdays_between(start: dt.date, end: dt.date, calendar: WorkdayCalendar | N
         raise CalendarMissing(exc) from exc
 
 
-def classify(clock, today: dt.date) -> str:
-    """The warning a running clock deserves on ``today`` ('' / 'yellow' / 'red')."""
-    if clock.due_date is None:
-        return WarningLevel.NONE
-    if today > clock.due_date:
-        return WarningLevel.RED
-    if clock.yellow_date is not None and today >= clock.yellow_date:
-        return WarningLevel.YELLOW
-    return WarningLevel.NONE
+# ------------------------------------------------------------------------------- the clock
 
 
-def recompute(clock, calendar: WorkdayCalendar | None = None) -> None:
-    """Due and yellow dates from start, limit, paused and extension days."""
-    if clock.started_on is None:
-        clock.due_date = clock.yellow_date = None
-        return
-    cal = _calendar(calendar)
-    total = clock.limit_days + clock.paused_days + clock.extension_days
+#: the platform-wide policies of cases (seeded by migration 0008; recreated when missing, so a
+#: deleted policy row never stops acceptance — an admin edits them, and regional ones win)
+DEFAULT_POLICIES = {
+    "cases.subcase": {
+        "name": "子件办理时限（承诺时限，工作日）",
+        "yellow_audience": "handler approvers",
+        "red_audience": "handler approvers supervisors",
+    },
+    "cases.application": {
+        "name": "一件事办结时限（承诺时限，工作日）",
+        "yellow_audience": "",
+        "red_audience": "",
+    },
+}
+
+
+def policy(kind: str, region: str | None):
+    """The clock policy of ``kind`` for ``region`` (the nearest region's, else the platform's)."""
     try:
-        clock.due_date = cal.add_workdays(clock.started_on, total)
-        clock.yellow_date = cal.add_workdays(
-            clock.due_date, -yellow_threshold(clock.limit_days + clock.extension_days)
+        return clocks.policy_for(kind, region)
+    except clocks.NoSuchPolicy:
+        found, _ = ClockPolicy.objects.get_or_create(
+            code=kind,
+            region=None,
+            defaults={"unit": "working_days", "limit": 0, "rule": "third", **DEFAULT_POLICIES[kind]},
         )
-    except YearNotLoaded as exc:
-        raise CalendarMissing(exc) from exc
+        return found
 
 
-def start(clock, on: dt.date, calendar: WorkdayCalendar | None = None) -> None:
-    """Start the clock on ``on`` (受理日 / the day a dependent sub-case may begin)."""
-    clock.started_on = on
-    clock.paused_days = 0
-    clock.paused_since = None
-    clock.timed = True
-    recompute(clock, calendar)
-    clock.warning = classify(clock, on)
+def _owner(case) -> tuple[str, str]:
+    return KINDS[type(case)], str(case.pk)
 
 
-def pause(clock, on: dt.date) -> None:
-    """Stop the clock (补正, special procedure). Idempotent: an already paused clock stays."""
-    if clock.started_on is None or clock.paused_since is not None or not clock.timed:
+def _midnight(day: dt.date) -> dt.datetime:
+    """A working-day clock moves at the start of a day (its own time of day does not count)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def _day(moment: dt.datetime | None) -> dt.date | None:
+    return timezone.localdate(moment) if moment is not None else None
+
+
+def _project(case, clock) -> None:
+    """Copy the clock's state onto the case row (the caller saves it)."""
+    if clock is None:
         return
-    clock.paused_since = on
-    clock.timed = False
+    case.started_on = _day(clock.started_at)
+    # a working-day clock is due at the midnight that ends its last day
+    case.due_date = _day(clock.due_at - dt.timedelta(days=1))
+    case.yellow_date = _day(clock.yellow_at)
+    case.paused_since = _day(clock.paused_at)
+    case.paused_days = clock.paused
+    case.extension_days = clock.extension
+    case.timed = clock.running
+    case.warning = clock.warning
+    case.warned_at = clock.warned_at
 
 
-def resume(clock, on: dt.date, calendar: WorkdayCalendar | None = None) -> int:
-    """Restart a paused clock; the due date moves by the working days paused. Returns them."""
-    if clock.paused_since is None:
-        return 0
-    cal = _calendar(calendar)
+def _guarded(call):
     try:
-        days = max(0, cal.workdays_between(clock.paused_since, on))
+        return call()
     except YearNotLoaded as exc:
         raise CalendarMissing(exc) from exc
-    clock.paused_days += days
-    clock.paused_since = None
-    clock.timed = True
-    recompute(clock, cal)
-    clock.warning = classify(clock, on)
+
+
+def start(case, on: dt.date, calendar: WorkdayCalendar | None = None) -> None:
+    """Start the case's clock on ``on`` (受理日 / the day a dependent sub-case may begin)."""
+    kind, owner_id = _owner(case)
+    clock = _guarded(
+        lambda: clocks.start(
+            (kind, owner_id),
+            CLOCK,
+            policy(kind, case.region_id),
+            _midnight(on),
+            case.region_id,
+            limit=case.limit_days,
+            calendar=_calendar(calendar),
+        )
+    )
+    _project(case, clock)
+
+
+def pause(case, on: dt.date) -> None:
+    """Stop the clock (补正, special procedure). Idempotent: an already paused clock stays."""
+    _project(case, clocks.pause(_owner(case), CLOCK, _midnight(on)))
+
+
+def resume(case, on: dt.date, calendar: WorkdayCalendar | None = None) -> int:
+    """Restart a paused clock; the due date moves by the working days paused. Returns them."""
+    days = _guarded(lambda: clocks.resume(_owner(case), CLOCK, _midnight(on), calendar=_calendar(calendar)))
+    _project(case, clocks.get(_owner(case), CLOCK))
     return days
 
 
-def extend(clock, days: int, today: dt.date, calendar: WorkdayCalendar | None = None) -> None:
+def extend(case, days: int, today: dt.date, calendar: WorkdayCalendar | None = None) -> None:
     """Add approved extension days (延期)."""
-    clock.extension_days += days
-    recompute(clock, calendar)
-    if clock.timed:
-        clock.warning = classify(clock, today)
+    clock = _guarded(
+        lambda: clocks.extend(_owner(case), CLOCK, days, _midnight(today), calendar=_calendar(calendar))
+    )
+    _project(case, clock)
 
 
-def stop(clock) -> None:
-    """The case is decided or ended: the clock stops for good (its last warning stays as history)."""
-    clock.timed = False
-    clock.paused_since = None
+def add_pause(case, days: int, today: dt.date, calendar: WorkdayCalendar | None = None) -> None:
+    """Working days that did not count elsewhere (a sub-case's special procedure) do not count
+    on this clock either: its due date moves by them."""
+    clock = _guarded(
+        lambda: clocks.add_paused(_owner(case), CLOCK, days, _midnight(today), calendar=_calendar(calendar))
+    )
+    _project(case, clock)
+
+
+def stop(case, at: dt.datetime | None = None) -> None:
+    """The case is decided or ended: the clock stops for good (its last warning stays)."""
+    _project(case, clocks.stop(_owner(case), CLOCK, at or timezone.now()))
 
 
 # ------------------------------------------------------------------------------- the scan
@@ -153,102 +194,98 @@ class ScanResult:
     red: int = 0
     applications_yellow: int = 0
     applications_red: int = 0
-    notified: int = 0
     marked: list[tuple] = field(default_factory=list, repr=False)
 
 
-def _mark(model, level: str, today: dt.date, now: dt.datetime, columns: str) -> list[tuple]:
-    """One set-based UPDATE … RETURNING over a partial index of running clocks.
-
-    ``timed`` matches the partial index condition, so PostgreSQL walks only the index range
-    (due dates passed / yellow dates reached) of running cases. ``warning`` is deliberately not
-    indexed: setting it is then a HOT update that touches no index (see the 0002 migration's
-    fillfactor), which is what keeps marking tens of thousands of cases fast.
-    """
-    table = connection.ops.quote_name(model._meta.db_table)
-    if level == WarningLevel.RED:
-        where = "timed AND NOT (warning = 'red') AND due_date < %s"
-        params = [level, now, today]
-    else:
-        where = "timed AND warning = '' AND yellow_date <= %s AND due_date >= %s"
-        params = [level, now, today, today]
-    sql = f"UPDATE {table} SET warning = %s, warned_at = %s WHERE {where} RETURNING {columns}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def scan(today: dt.date, now: dt.datetime, notify_people: bool = True) -> ScanResult:
-    """Mark yellow/red sub-cases and applications; notify handlers and (red) supervisors.
-
-    Red first, so a case that skipped yellow (e.g. between two scans) goes straight to red.
-    """
+def scan(today: dt.date, now: dt.datetime) -> ScanResult:
+    """The clocks' scan at ``now`` (every kind's clocks: cases' and any other app's); the case
+    rows and the people are updated by the callbacks after it commits. ``today`` is ``now``'s
+    date (kept for the callers)."""
+    found = clock_scan.scan(now)
     result = ScanResult()
-    with transaction.atomic():
-        red = _mark(SubCase, WarningLevel.RED, today, now, "id, number, department_id, handler_id, region_id")
-        yellow = _mark(
-            SubCase, WarningLevel.YELLOW, today, now, "id, number, department_id, handler_id, region_id"
-        )
-        app_red = _mark(Application, WarningLevel.RED, today, now, "id, number, region_id")
-        app_yellow = _mark(Application, WarningLevel.YELLOW, today, now, "id, number, region_id")
-        result.red, result.yellow = len(red), len(yellow)
-        result.applications_red, result.applications_yellow = len(app_red), len(app_yellow)
-        result.marked = [("red", *r) for r in red] + [("yellow", *r) for r in yellow]
-        if notify_people:
-            result.notified = _notify(red, yellow)
+    for mark in found.marks:
+        if mark.owner_kind == KINDS[SubCase]:
+            setattr(result, mark.level, getattr(result, mark.level) + 1)
+            result.marked.append((mark.level, mark.owner_id))
+        elif mark.owner_kind == KINDS[Application]:
+            name = f"applications_{mark.level}"
+            setattr(result, name, getattr(result, name) + 1)
     return result
 
 
-def _notify(red: list[tuple], yellow: list[tuple]) -> int:
-    """One summary message per person (a scan can mark thousands of cases at once)."""
-    from onething.accounts.models import StaffRole
-    from onething.directory.models import Region
+PROJECT_BATCH = 1000
+
+
+def _project_level(model, marks: list[registry.Mark]) -> list:
+    """Write the marks' level onto the case rows (after the scan's commit); their ids.
+
+    Rows are locked in id order, batch by batch: a transition locks its application, then its
+    sub-cases in position order — which is their id order, as intake inserts them so — so the
+    two can wait for each other but never deadlock."""
+    level, now = marks[0].level, timezone.now()
+    ids = sorted(int(m.owner_id) for m in marks)
+    for start in range(0, len(ids), PROJECT_BATCH):
+        with transaction.atomic():
+            batch = list(
+                model.objects.select_for_update()
+                .filter(pk__in=ids[start : start + PROJECT_BATCH])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            model.objects.filter(pk__in=batch).update(warning=level, warned_at=now)
+    return ids
+
+
+def on_application_level(marks: list[registry.Mark]) -> None:
+    _project_level(Application, marks)
+
+
+def on_subcase_level(marks: list[registry.Mark]) -> None:
+    """Project the level and tell, in one summary message per person: the handler (or, with
+    none, the department's approvers) and — when the policy's audience says so — the
+    supervisors covering the case."""
+    from onething.accounts.models import StaffRole, User
+    from onething.directory.models import within
     from onething.notifications.service import notify
 
-    if not red and not yellow:
-        return 0
-    per_user: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"red": [], "yellow": []})
-    departments_without_handler: dict[str, dict[str, list[str]]] = defaultdict(
-        lambda: {"red": [], "yellow": []}
+    ids = _project_level(SubCase, marks)
+    level = marks[0].level
+    audience = set(marks[0].audience)
+    rows = list(
+        SubCase.objects.filter(pk__in=ids).values_list(
+            "number", "department_id", "handler_id", "application__region__path"
+        )
     )
-    for level, rows in (("red", red), ("yellow", yellow)):
-        for _id, number, department_id, handler_id, _region in rows:
-            if handler_id:
-                per_user[handler_id][level].append(number)
-            else:
-                departments_without_handler[department_id][level].append(number)
-    if departments_without_handler:
-        for role in StaffRole.objects.filter(
-            role=StaffRole.APPROVER, department_id__in=list(departments_without_handler)
-        ):
-            for level, numbers in departments_without_handler[role.department_id].items():
-                per_user[role.user_id][level].extend(numbers)
-    # red: the supervisors of the region (and of the regions above it)
-    red_regions = {r[4] for r in red}
-    if red_regions:
-        paths = dict(Region.objects.filter(code__in=red_regions).values_list("code", "path"))
+    per_user: dict[int, list[str]] = defaultdict(list)
+    without_handler: dict[str, list[str]] = defaultdict(list)
+    for number, department, handler, _path in rows:
+        if handler and "handler" in audience:
+            per_user[handler].append(number)
+        elif "approvers" in audience:
+            without_handler[department].append(number)
+    for role in StaffRole.objects.filter(role=StaffRole.APPROVER, department_id__in=list(without_handler)):
+        per_user[role.user_id].extend(without_handler[role.department_id])
+    if "supervisors" in audience:
         supervisors = list(
             StaffRole.objects.filter(role=StaffRole.SUPERVISOR).values_list("user_id", "region_id")
         )
-        for _id, number, _dept, _handler, region in red:
-            chain = set(paths.get(region, region).split("/"))
+        for number, _dept, _handler, path in rows:
             for user_id, scope in supervisors:
-                if scope in chain:
-                    per_user[user_id]["red"].append(number)
-    from onething.accounts.models import User
-
-    users = {u.pk: u for u in User.objects.filter(pk__in=list(per_user))}
-    for user_id, levels in per_user.items():
-        user = users.get(user_id)
-        if user is None:
-            continue
-        parts = []
-        if levels["red"]:
-            parts.append(f"{len(levels['red'])}件已超期（红灯）")
-        if levels["yellow"]:
-            parts.append(f"{len(levels['yellow'])}件临近期限（黄灯）")
-        sample = "、".join((levels["red"] + levels["yellow"])[:10])
+                if within(path or "", scope):
+                    per_user[user_id].append(number)
+    words = "已超期（红灯）" if level == WarningLevel.RED else "临近期限（黄灯）"
+    for user in User.objects.filter(pk__in=list(per_user)):
+        numbers = list(dict.fromkeys(per_user[user.pk]))
         notify(
-            user, "case.deadline", "办件时限预警：" + "，".join(parts), f"涉及办件：{sample}", "/cases/staff/"
+            user,
+            "case.deadline",
+            f"办件时限预警：{len(numbers)}件{words}",
+            f"涉及办件：{'、'.join(numbers[:10])}",
+            "/cases/staff/",
         )
-    return len(per_user)
+
+
+def register_clocks() -> None:
+    """Called by ``CasesConfig.ready``: cases own the two clock kinds."""
+    registry.register(KINDS[Application], on_yellow=on_application_level, on_red=on_application_level)
+    registry.register(KINDS[SubCase], on_yellow=on_subcase_level, on_red=on_subcase_level)

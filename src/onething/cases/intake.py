@@ -26,7 +26,9 @@ from django.utils import timezone
 from onething.accounts.models import Enterprise, EnterpriseAuthorisation, StaffRole, User
 from onething.audit.log import record
 from onething.cases import numbering
-from onething.cases.lifecycle import _tell_clerks
+from onething.cases.access import APPLICANT, CLERK, FILED_FOR_OTHERS, SYSTEM
+from onething.cases.lifecycle import tell_clerks
+from onething.cases.machines import APPLICATION, SUBCASE
 from onething.cases.models import Application, Channel, Material, SubCase
 from onething.cases.uploads import (  # noqa: F401 - re-exported for the views and the API
     UPLOADABLE_STATES,
@@ -35,14 +37,14 @@ from onething.cases.uploads import (  # noqa: F401 - re-exported for the views a
     sniff,
     store_upload,
 )
-from onething.catalog import planner
+from onething.catalog import planner, plans
 from onething.catalog.plans import PlanInputs, published_inputs
 from onething.core import text
-from onething.core.errors import ApiError
 from onething.core.rows import insert_rows
 from onething.directory.models import Department, Hall, Region
-from onething.kernel import codes
+from onething.kernel import codes, errors
 from onething.kernel import text as textrule
+from onething.workflow import engine
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?$")
@@ -54,12 +56,12 @@ FORM_EARLIEST, FORM_LATEST = text.EARLIEST, text.LATEST
 DECIMAL = re.compile(r"[0-9]{1,13}(\.[0-9]{1,6})?")
 
 
-class IntakeError(ApiError):
-    pass
+#: every refusal of an intake or upload (a domain error; the API maps its kind to a status)
+IntakeError = errors.DomainError
 
 
-def _bad(field: str, message: str) -> IntakeError:
-    return IntakeError(400, "invalid", message, field)
+def _bad(field: str, message: str) -> errors.Invalid:
+    return errors.Invalid(message, field)
 
 
 # ------------------------------------------------------------------------------- plan
@@ -69,31 +71,13 @@ def catalog_inputs(kind: str, code: str) -> PlanInputs:
     """The published records planning needs (cached per process until the catalog changes)."""
     try:
         return published_inputs(kind, code)
-    except ApiError as exc:
-        if exc.status == 404:
-            raise IntakeError(404, "not_found", exc.message, kind)
-        raise IntakeError(exc.status, exc.code, exc.message, exc.field)
+    except errors.NotFound as exc:
+        raise errors.NotFound(exc.message, kind) from exc
 
 
 def load_plan(kind: str, code: str, answers: dict[str, Any] | None, *, strings: bool = False) -> planner.Plan:
-    """The plan of a published bundle or item for ``answers`` (404 when not published)."""
-    return _plan(catalog_inputs(kind, code), answers, strings)
-
-
-def _plan(inputs: PlanInputs, answers, strings: bool) -> planner.Plan:
-    try:
-        if strings:
-            answers = planner.answers_from_strings(inputs.questions, answers or {})
-        if inputs.kind == "bundle":
-            return planner.plan_bundle(
-                inputs.record, inputs.items, inputs.materials, inputs.elements, answers
-            )
-        return planner.plan_item(
-            inputs.record, inputs.materials, inputs.elements, answers, questions=inputs.questions
-        )
-    except planner.PlanError as exc:
-        field = f"answers.{exc.field}" if isinstance(exc, planner.AnswerError) else exc.field
-        raise _bad(field, exc.message)
+    """The plan of a published bundle or item for ``answers`` (``NotFound`` when not published)."""
+    return plans.plan(catalog_inputs(kind, code), answers, strings=strings)
 
 
 def frozen_plan(inputs: PlanInputs, plan: planner.Plan) -> dict:
@@ -246,7 +230,9 @@ def _existing(actor, key: str, digest: str) -> Submission | None:
         return None
     pk, stored_hash = found
     if stored_hash and digest and stored_hash != digest:
-        raise IntakeError(409, "idempotency_conflict", "同一幂等键已用于内容不同的申请", "Idempotency-Key")
+        raise errors.Conflict(
+            "同一幂等键已用于内容不同的申请", "Idempotency-Key", code="idempotency_conflict"
+        )
     return Submission(Application.objects.get(pk=pk), False)
 
 
@@ -289,7 +275,7 @@ def submit(
         return found
 
     inputs = catalog_inputs(kind, code)
-    plan = _plan(inputs, answers, strings)
+    plan = plans.plan(inputs, answers, strings=strings)
     if plan.open_questions:
         first = plan.open_questions[0]
         raise _bad(f"answers.{first}", f"请先回答问题 {first}")
@@ -311,7 +297,11 @@ def submit(
         raise _bad(kind, f"本大厅（{hall.name}）不受理该区划的事项")
     departments = inputs.department_regions
 
+    # the machine's creating event: its target is the first state, its name the audit action
+    submitted = engine.initial(APPLICATION, "submit", {CLERK if channel in FILED_FOR_OTHERS else APPLICANT})
+    opened = engine.initial(SUBCASE, "open", {SYSTEM})
     application = Application(
+        status=submitted.target,
         kind=kind,
         code=code,
         name=plan.name,
@@ -334,15 +324,8 @@ def submit(
         form=clean_form,
         limit_days=plan.limit_days,
     )
-    # The number comes from its own short transaction: the per-region-day sequence row is
-    # then locked for one statement, not for the whole intake (a rolled-back intake leaves a
-    # gap in the sequence, which is harmless: numbers stay unique and sortable). Outside a
-    # transaction that is the statement itself (autocommit: no BEGIN/COMMIT round trips).
-    if transaction.get_connection().in_atomic_block:
-        with transaction.atomic():
-            application.number = numbering.allocate(region_code, timezone.localdate(now))
-    else:
-        application.number = numbering.allocate(region_code, timezone.localdate(now))
+    # the number comes from its own short transaction (numbering.allocate), not this one
+    application.number = numbering.allocate(region_code, timezone.localdate(now))
     try:
         with transaction.atomic():
             # the rows of one submission, written without the ORM's query compiler (a third of
@@ -351,6 +334,7 @@ def submit(
             insert_rows(
                 [
                     SubCase(
+                        status=opened.target,
                         application=application,
                         number=numbering.subcase_number(application.number, n),
                         position=n,
@@ -393,7 +377,7 @@ def submit(
                 keys=False,
             )
             record(
-                "application.submit",
+                submitted.audit_event,
                 "application",
                 application.number,
                 actor=actor,
@@ -407,7 +391,7 @@ def submit(
                 },
                 at=now,
             )
-            _tell_clerks(application, "submit", f"新申请待预审：{application.number}", application.name)
+            tell_clerks(application, "submit", f"新申请待预审：{application.number}", application.name)
             from onething.notifications.service import notify
 
             if applicant is not None:
@@ -471,7 +455,7 @@ def _who(actor: User, channel: str, on_behalf: dict | None, form: dict) -> tuple
     if channel in (Channel.WINDOW, Channel.SELF_SERVICE, Channel.CROSS_PROVINCE) and on_behalf is not None:
         halls = [r.hall for r in actor.roles() if r.role == StaffRole.WINDOW_CLERK and r.hall]
         if not halls:
-            raise IntakeError(403, "forbidden", "只有综合窗口人员可以代为收件", "channel")
+            raise errors.NotPermitted("只有综合窗口人员可以代为收件", "channel")
         hall = halls[0]
     if on_behalf is not None and channel in (
         Channel.WINDOW,
@@ -516,7 +500,7 @@ def _enterprise(actor: User, uscc: str | None, hall: Hall | None) -> Enterprise 
     if hall is None:
         authorisation = EnterpriseAuthorisation.objects.filter(enterprise=enterprise, user=actor).first()
         if authorisation is None or not authorisation.is_valid():
-            raise IntakeError(403, "forbidden", "您未获该企业授权办理此事项", "enterprise")
+            raise errors.NotPermitted("您未获该企业授权办理此事项", "enterprise")
     return enterprise
 
 

@@ -5,11 +5,13 @@ single item. Each applicable member item becomes a :class:`SubCase` routed to th
 department (后台分类审批). The plan the applicant saw is frozen on the application, so a later
 catalog edit never changes a case that is already running.
 
-Both carry a *clock* (:class:`Clock`): limit, start, due date, the date the warning turns
-yellow, paused days and extension days. ``deadlines.py`` owns the arithmetic; the fields are
-denormalised so the periodic scan is a set-based UPDATE over a partial index.
+Both have a clock of the platform's clock service (``onething.clocks``, kind
+``cases.application`` / ``cases.subcase``); :class:`Clock` is its projection on the row
+(limit, start, due date, yellow date, paused and extension days, warning), written by
+``deadlines.py`` in the transition's transaction, so lists and filters read plain columns.
 
-State changes go through ``lifecycle.py`` only (one transaction, with an audit record).
+State changes go through the machines of ``machines.py`` only, fired by ``lifecycle``
+through the workflow engine (one transaction, with an audit record).
 """
 
 from __future__ import annotations
@@ -40,10 +42,10 @@ class WarningLevel(models.TextChoices):
 
 
 class Clock(models.Model):
-    """Working-day clock (承诺办结时限) shared by applications and sub-cases.
+    """The projection of a case's working-day clock (承诺办结时限) on its row.
 
-    ``timed`` is true while the clock runs: the deadline scan only looks at those rows, through
-    partial indexes, so paused or finished cases cost nothing however many there are.
+    The clock itself lives in ``onething.clocks`` (and its scan reads only there);
+    ``deadlines._project`` copies its state here whenever it changes.
     """
 
     limit_days = models.PositiveIntegerField("承诺时限（工作日）", default=0)
@@ -169,8 +171,6 @@ class Application(Clock):
             models.Index(fields=["applicant", "-created_at"], name="application_applicant"),
             models.Index(fields=["hall", "status"], name="application_hall"),
             models.Index(fields=["region", "status"], name="application_region"),
-            models.Index(fields=["due_date"], condition=Q(timed=True), name="application_due_scan"),
-            models.Index(fields=["yellow_date"], condition=Q(timed=True), name="application_yellow_scan"),
         ]
 
     def __str__(self) -> str:
@@ -237,10 +237,6 @@ class SubCase(Clock):
         ordering = ["application_id", "position"]
         indexes = [
             models.Index(fields=["department", "status"], name="subcase_department"),
-            # the deadline scan: running clocks only; ``warning`` stays out of the indexes so
-            # marking a case is a HOT update (no index maintenance) on PostgreSQL
-            models.Index(fields=["due_date"], condition=Q(timed=True), name="subcase_due_scan"),
-            models.Index(fields=["yellow_date"], condition=Q(timed=True), name="subcase_yellow_scan"),
         ]
 
     def __str__(self) -> str:
@@ -330,14 +326,14 @@ class Commitment(models.Model):
 class PostCheck(models.Model):
     """告知承诺事后核查任务."""
 
+    class Status(models.TextChoices):
+        OPEN = "open", "待核查"
+        PASSED = "passed", "核查属实"
+        FAILED = "failed", "承诺不实"
+
     subcase = models.OneToOneField(SubCase, on_delete=models.CASCADE, related_name="post_check")
     due_date = models.DateField("核查期限")
-    status = models.CharField(
-        "状态",
-        max_length=10,
-        default="open",
-        choices=[("open", "待核查"), ("passed", "核查属实"), ("failed", "承诺不实")],
-    )
+    status = models.CharField("状态", max_length=10, default=Status.OPEN, choices=Status.choices)
     result = models.TextField("核查结果", blank=True)
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -423,7 +419,13 @@ class Extension(models.Model):
 class Inspection(models.Model):
     """一次联合踏勘: one on-site inspection for every sub-case that needs one."""
 
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "已安排"
+        PASSED = "passed", "符合"
+        FAILED = "failed", "不符合"
+
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="inspection")
+    status = models.CharField("状态", max_length=10, default=Status.SCHEDULED, choices=Status.choices)
     subcases = models.ManyToManyField(SubCase, related_name="inspections")
     scheduled_for = models.DateField("核查日期")
     location = models.CharField("地点", max_length=300, blank=True)
@@ -458,9 +460,11 @@ class Delivery(models.Model):
 
 
 class Notice(models.Model):
-    """A numbered notice (受理通知书 …); its token is the public verification link (QR code).
+    """A numbered notice (受理通知书 …) with its content, issued as a verifiable document.
 
-    Immutable once issued; its PDF is rendered once per audience and stored (``notices.pdf_for``).
+    Immutable once issued. The case side (application, kind, content, who issued it) lives here;
+    the public side — verification token, content hash, the stored renderings per audience —
+    lives on its :class:`~onething.documents.models.Document`, whose id it shares.
     """
 
     KINDS = [
@@ -471,7 +475,9 @@ class Notice(models.Model):
         ("completion", "办结通知书"),
     ]
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    token = models.CharField(max_length=43, unique=True)
+    document = models.OneToOneField(
+        "documents.Document", on_delete=models.PROTECT, related_name="notice", verbose_name="可核验文书"
+    )
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField("类型", max_length=20, choices=KINDS)
     number = models.CharField("文号", max_length=80, unique=True)
@@ -482,9 +488,6 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # SHA-256 of the PDF stored for each audience (notices.pdf_for); empty until its first download
-    pdf_sha256_owner = models.CharField("PDF摘要（申请人本人）", max_length=64, blank=True, default="")
-    pdf_sha256_others = models.CharField("PDF摘要（他人，已脱敏）", max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "文书"
@@ -493,6 +496,21 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def token(self) -> str:
+        """The verification token printed in the QR code (kept on the document)."""
+        return self.document.token
+
+    @property
+    def pdf_sha256_owner(self) -> str:
+        """SHA-256 of the stored PDF for the applicant person; empty until its first download."""
+        return self.document.renderings.get("owner", "")
+
+    @property
+    def pdf_sha256_others(self) -> str:
+        """SHA-256 of the stored PDF for everyone else (masked); empty until its first download."""
+        return self.document.renderings.get("others", "")
 
 
 class GapRule(models.Model):

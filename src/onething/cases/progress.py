@@ -23,42 +23,30 @@ from onething.cases.access import (
     is_owner,
     roles_for,
 )
-from onething.cases.models import Application, Extension, SubCase
+from onething.cases.machines import EXTENSION, INSPECTION, MACHINES, RUNNING
+from onething.cases.models import Application, Extension, Inspection, SubCase
 from onething.cases.notices import verify_url
 from onething.kernel.codes import mask_id_number, mask_phone
+from onething.kernel.machine import NEW
 
-ACTION_NAMES = {
-    "application.submit": "提交申请",
-    "application.pre_review": "预审通过",
-    "application.accept": "受理",
-    "application.accept_with_gaps": "容缺受理",
-    "application.accept_on_commitment": "告知承诺受理",
-    "application.reject": "不予受理",
-    "application.request_correction": "要求补正",
-    "application.resubmit": "补正后重新提交",
-    "application.start_review": "开始审批",
-    "application.complete": "全部事项办结",
-    "application.schedule_inspection": "安排联合现场核查",
-    "application.record_inspection": "记录现场核查结果",
-    "application.flag_gap_overdue": "容缺材料逾期",
-    "application.result_ready": "办理结果已制作",
-    "application.deliver": "送达",
-    "application.withdraw": "撤回申请",
-    "application.close": "归档",
+#: records of a case that are not an event of its machines
+RECORD_NAMES = {
     "application.upload": "上传材料",
     "application.receive": "窗口收取纸质材料",
-    "subcase.route": "分送承办部门",
-    "subcase.unblock": "前置事项办结，开始审查",
-    "subcase.start_review": "承办人签收",
-    "subcase.decide": "作出决定",
-    "subcase.start_special_procedure": "启动特别程序",
-    "subcase.end_special_procedure": "特别程序结束",
-    "subcase.extend": "延长时限",
-    "subcase.request_extension": "申请延期",
-    "subcase.refuse_extension": "延期申请未获批准",
-    "subcase.stop": "终止办理",
-    "subcase.record_post_check": "事后核查",
 }
+
+
+def _action_names() -> dict[str, str]:
+    """What each audit action reads as in the history: the label of the machine event that
+    writes it (the first one, where two share a record), and the plain records above."""
+    names: dict[str, str] = {}
+    for machine in MACHINES.values():
+        for e in machine.events.values():
+            names.setdefault(e.audit or f"{machine.audit_kind}.{e.name}", e.label)
+    return {**names, **RECORD_NAMES}
+
+
+ACTION_NAMES = _action_names()
 
 
 #: internal steps of a case, not shown in the applicant's history: a 延期 request and its
@@ -216,9 +204,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
                 "inspection_required": s.inspection_required,
                 "post_check": post_check_view(s, owner),
                 "extensions": extensions.get(s.pk, []),
-                "actions": lifecycle.allowed_events(s.status, roles_for(viewer, app, s), subcase=True)
-                if app.status in lifecycle.RUNNING
-                else [],
+                "actions": subcase_actions(app, s, roles_for(viewer, app, s)),
             }
             for s in subs
         ],
@@ -250,7 +236,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
                 "url": f"/api/v1/applications/{app.number}/notices/{n.id}.pdf",
                 "verify_url": verify_url(n),
             }
-            for n in app.notices.order_by("created_at")
+            for n in app.notices.select_related("document").order_by("created_at")
         ],
         "history": [
             {
@@ -264,5 +250,32 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
             }
             for h in history
         ],
-        "actions": lifecycle.allowed_events(app.status, roles),
+        "actions": application_actions(app, roles),
     }
+
+
+def subcase_actions(app: Application, sub: SubCase, roles: set[str]) -> list[str]:
+    """The sub-case's buttons: its own events and a new 延期 (request or grant), each as the
+    machines allow them for ``roles`` now (guards included)."""
+    if app.status not in RUNNING:
+        return []
+    guard_context = lifecycle.context(
+        app, sub, pending_extension=sub.extensions.filter(status="pending").exists()
+    )
+    return [
+        *lifecycle.SUBCASE.allowed(sub.status, roles, {**guard_context, "decision": None}),
+        *EXTENSION.allowed(NEW, roles, guard_context),
+    ]
+
+
+def application_actions(app: Application, roles: set[str]) -> list[str]:
+    """The application's buttons: its events and the joint inspection's (scheduled or not)."""
+    inspection = Inspection.objects.filter(application=app).values_list("status", flat=True).first()
+    needs = app.subcases.filter(inspection_required=True).exclude(
+        status__in=["approved", "refused", "stopped"]
+    )
+    guard_context = lifecycle.context(app, needs_inspection=needs.exists())
+    return [
+        *lifecycle.APPLICATION.allowed(app.status, roles),
+        *INSPECTION.allowed(inspection or NEW, roles, guard_context),
+    ]

@@ -1,7 +1,9 @@
 """Periodic work of the cases app (huey): deadline warnings and missed 容缺 commitments.
 
-Runs every 15 minutes; both steps are idempotent (a case is marked once per level), so a
-missed or repeated run never double-notifies.
+Runs every 15 minutes; both steps are idempotent (a clock is marked once per level, a missed
+commitment flagged once), so a missed or repeated run never double-notifies. The warnings
+come from the clocks' one scan (``onething.clocks.scan``, which also runs on its own task):
+running it here as well only means the cases' rows are never more than 15 minutes behind.
 """
 
 from __future__ import annotations

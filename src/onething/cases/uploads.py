@@ -51,7 +51,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from onething.audit.log import record
 from onething.cases.lifecycle import fulfil_gap
 from onething.cases.models import Application, Material, upload_name
-from onething.core.errors import ApiError
+from onething.kernel import errors
 
 UPLOADABLE_STATES = {
     Application.Status.SUBMITTED,
@@ -115,15 +115,21 @@ PDF_ACTIVE_ANNOTATIONS = {
 PDF_TRAILING_OK = b" \t\r\n\x00\x0c"
 
 
-def _error(status: int, code: str, message: str, field: str = "file"):
-    """An ``intake.IntakeError`` (by default about the ``file`` field).
+#: the domain error of each refusal kind (the API renders them as 413, 415, 400, 403, 404, 409)
+_KINDS = {
+    413: errors.TooLarge,
+    415: errors.Unsupported,
+    400: errors.Invalid,
+    403: errors.NotPermitted,
+    404: errors.NotFound,
+    409: errors.Conflict,
+}
 
-    intake re-exports this module's functions, so intake is imported when an error is made,
-    not when this module loads: either module can then be imported first.
-    """
-    from onething.cases.intake import IntakeError
 
-    return IntakeError(status, code, message, field)
+def _error(kind: int, code: str, message: str, field: str = "file") -> errors.DomainError:
+    """A refusal of an upload (by default about the ``file`` field); ``kind`` names it by the
+    status the API answers with, which reads best next to each check."""
+    return _KINDS[kind](message, field, code=code)
 
 
 def _invalid(message: str):
@@ -185,7 +191,7 @@ def check_pdf(fp: BinaryIO) -> None:
                     "（如扫描件或“打印为 PDF”生成的文件）",
                 )
         pages = len(reader.pages)
-    except ApiError:
+    except errors.DomainError:
         raise
     except LimitReachedError:  # pypdf's own bounds (array sizes, decompressed lengths)
         raise _too_complex()
@@ -296,7 +302,7 @@ def _decode_image(fp: BinaryIO, image_format: str) -> None:
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_large(f"图片像素过多（上限 {IMAGE_MAX_PIXELS // 10_000} 万像素），请缩小后上传")
-    except ApiError:
+    except errors.DomainError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error, EOFError):
         raise _invalid(f"文件不是有效的 {image_format} 图片（无法解码），请重新生成后上传")

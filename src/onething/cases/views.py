@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from onething.accounts.masking import text_for
-from onething.cases import intake, lifecycle, notices
+from onething.cases import intake, lifecycle, machines, notices
 from onething.cases.access import (
     APPLICANT,
     APPROVER,
@@ -33,6 +33,7 @@ from onething.cases.access import (
     is_owner,
     own_applications,
     roles_for,
+    supervised_cases,
     supervised_regions,
 )
 from onething.cases.models import (
@@ -46,7 +47,8 @@ from onething.cases.models import (
     SubCase,
 )
 from onething.cases.progress import application_view
-from onething.core.errors import ApiError
+from onething.core.errors import Refused, status_of
+from onething.documents import views as documents_views
 from onething.kernel import text as textrule
 
 S = Application.Status
@@ -86,8 +88,8 @@ def _apply_context(request, kind: str, code: str, window: bool):
         raw = {k[2:]: v for k, v in request.POST.items() if k.startswith("a.")}
     try:
         plan = intake.load_plan(kind, code, raw, strings=True)
-    except ApiError as exc:
-        if exc.status == 404:
+    except Refused as exc:
+        if status_of(exc) == 404:
             raise Http404(exc.message)
         messages.error(request, exc.message)
         plan = intake.load_plan(kind, code, {}, strings=True)
@@ -160,7 +162,7 @@ def apply(request, kind: str, code: str, window: bool = False):
                 received=[m for m in request.POST.getlist("received") if m] if window else (),
             )
             app = submission.application
-        except ApiError as exc:
+        except Refused as exc:
             error = exc
         else:
             # the application exists from here on: a bad file must not hide that from the applicant
@@ -170,7 +172,7 @@ def apply(request, kind: str, code: str, window: bool = False):
                 if upload is not None and not line.exempt:
                     try:
                         intake.store_upload(app, line.material, upload, request.user)
-                    except ApiError as exc:
+                    except Refused as exc:
                         messages.error(request, f"“{line.name}”上传失败：{exc.message}，请在本页补充上传")
             return redirect("cases:detail", number=app.number)
     context = {
@@ -238,8 +240,18 @@ def detail(request, number: str):
             "can_upload": app.status in intake.UPLOADABLE_STATES and bool(roles & {APPLICANT, CLERK}),
             "inspection": _inspection_view(app, owner),
             "agent_document": _agent_document(app, owner),
+            "labels": EVENT_LABELS,
         },
     )
+
+
+#: the buttons' names: the application's, its inspection's and its 延期's events (sub-case
+#: events are named in the sub-case block)
+EVENT_LABELS = {
+    e.name: e.label
+    for m in (machines.APPLICATION, machines.INSPECTION, machines.EXTENSION)
+    for e in m.events.values()
+}
 
 
 def _agent_document(app: Application, owner: bool) -> str:
@@ -268,8 +280,8 @@ def _inspection_view(app: Application, owner: bool) -> dict | None:
     return {
         "scheduled_for": inspection.scheduled_for,
         "location": text_for(inspection.location, owner=owner),
-        "result": inspection.result,
-        "result_name": inspection.get_result_display(),
+        "status": inspection.status,
+        "status_name": inspection.get_status_display(),
         "recorded_at": inspection.recorded_at,
     }
 
@@ -387,9 +399,15 @@ def act(request, number: str, event: str):
                 raise Http404
             handler(app, request.user, request.POST)
         messages.success(request, done)
-    except ApiError as exc:
-        messages.error(request, exc.message)
+    except Refused as exc:
+        refused(request, exc)
     return redirect("cases:detail", number=app.number)
+
+
+def refused(request, exc: Exception, about: str = "") -> None:
+    """The one way a page reports a refused action: the rule's Chinese sentence as a message
+    (``about`` names the object when the page lists several), never an error page."""
+    messages.error(request, f"{about}：{exc.message}" if about else exc.message)
 
 
 # ------------------------------------------------------------------------------- staff
@@ -531,9 +549,9 @@ def post_check_record(request, sub: str):
         if outcome not in ("passed", "failed"):
             raise lifecycle.InvalidAction("请选择核查结论：属实或不实", "outcome")
         lifecycle.record_post_check(check, request.user, passed=outcome == "passed", result=result)
-    except ApiError as exc:
+    except Refused as exc:
         if exc.field not in POST_CHECK_INPUTS:  # e.g. recorded meanwhile by a colleague (409)
-            messages.error(request, f"{check.subcase.item_name}：{exc.message}")
+            refused(request, exc, check.subcase.item_name)
             return redirect("cases:post_checks")
         values = {"outcome": outcome, "result": request.POST.get("result", "")}
         return _post_checks_page(
@@ -546,22 +564,16 @@ def post_check_record(request, sub: str):
 
 def _region_extensions(regions):
     """延期 requests of applications in ``regions`` (the supervisor's scope)."""
-    scope = Q(pk__in=[])
-    for region in regions:
-        scope |= Q(subcase__application__region__path__startswith=region.path)
-    return Extension.objects.filter(scope).select_related(
+    return Extension.objects.filter(supervised_cases(regions, "subcase__application")).select_related(
         "subcase", "subcase__application", "subcase__department", "requested_by"
     )
 
 
 def _supervisor_page(request, regions, *, failed: int | None = None, error=None, values=None, status=200):
-    scope = Q()
-    for region in regions:
-        scope |= Q(region__path__startswith=region.path) | Q(region_id=region.code)
     subs = _urgency(
-        SubCase.objects.filter(scope, warning__in=["yellow", "red"], timed=True).select_related(
-            "application", "department", "handler"
-        )
+        SubCase.objects.filter(
+            supervised_cases(regions, "application"), warning__in=["yellow", "red"], timed=True
+        ).select_related("application", "department", "handler")
     )[:500]
     pending = _region_extensions(regions).filter(status=Extension.Status.PENDING)
     pending = pending.order_by("requested_at", "id")
@@ -612,12 +624,12 @@ def decide_extension(request, extension_id: int):
             lifecycle.refuse_extension(ext, request.user, reason=reason)
         else:
             raise lifecycle.InvalidAction("请选择批准或不批准", "decision")
-    except ApiError as exc:
+    except Refused as exc:
         if exc.field != "reason":  # e.g. decided meanwhile, or the sub-case was decided (409)
-            messages.error(request, f"{ext.subcase.item_name}（{ext.subcase.number}）：{exc.message}")
+            refused(request, exc, f"{ext.subcase.item_name}（{ext.subcase.number}）")
             return redirect("cases:supervisor")
         return _supervisor_page(
-            request, regions, failed=ext.pk, error=exc, values={"reason": reason}, status=exc.status
+            request, regions, failed=ext.pk, error=exc, values={"reason": reason}, status=status_of(exc)
         )
     if decision == "approve":
         days = f"延长{ext.days}个工作日"
@@ -664,13 +676,11 @@ def material_file(request, number: str, material_id: int):
         raise Http404
     try:
         return intake.material_response(material)  # attachment, nosniff, no-store, sandboxed
-    except ApiError:
+    except Refused:
         raise Http404
 
 
-@require_GET
 def verify(request, token: str):
-    """Public: is this notice genuine? Shows the notice's identity, never personal data."""
-    notice = Notice.objects.select_related("application").filter(token=token).first()
-    status = 200 if notice else 404
-    return render(request, "cases/verify.html", {"notice": notice}, status=status)
+    """Public: the verification page of the QR codes printed before notices became documents
+    (``/cases/verify/<token>/``); the same page as ``/documents/verify/<token>/``."""
+    return documents_views.verify(request, token)

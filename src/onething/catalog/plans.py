@@ -16,8 +16,8 @@ from django.db.models import Q
 from onething.catalog import planner
 from onething.catalog.models import Revision
 from onething.catalog.publishing import current, current_many, current_version
-from onething.core.errors import ApiError, not_found
 from onething.directory.models import Department, Region
+from onething.kernel import errors
 
 
 def material_and_element_records(items: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dict]]:
@@ -33,11 +33,13 @@ def material_and_element_records(items: dict[str, dict]) -> tuple[dict[str, dict
     return out["material"], out["data_element"]
 
 
-def planner_error(exc: planner.PlanError, prefix: str = "answers") -> ApiError:
-    """A planner error as the public error: bad answers → 400 naming the question."""
+def planner_error(exc: planner.PlanError, prefix: str = "answers") -> errors.DomainError:
+    """A planner error as a domain error, the same everywhere (plan API, guides, intake): a bad
+    answer is :class:`~onething.kernel.errors.Invalid` naming the question, a fault of the
+    published definition a :class:`~onething.kernel.errors.Conflict`."""
     if isinstance(exc, planner.AnswerError):
-        return ApiError(400, exc.code, exc.message, f"{prefix}.{exc.field}" if prefix else exc.field)
-    return ApiError(409, exc.code, f"一件事定义有误，暂不能生成规划：{exc.message}", exc.field)
+        return errors.Invalid(exc.message, f"{prefix}.{exc.field}" if prefix else exc.field, code=exc.code)
+    return errors.Conflict(f"一件事定义有误，暂不能生成规划：{exc.message}", exc.field, code=exc.code)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def declared_item_questions(item: dict) -> dict[str, planner.Question]:
 def _read_inputs(kind: str, code: str) -> PlanInputs:
     record = current(kind, code)
     if record is None:
-        raise not_found(f"{'一件事' if kind == 'bundle' else '事项'} {code}", "code")
+        raise errors.NotFound(f"未找到{'一件事' if kind == 'bundle' else '事项'} {code}", "code")
     if kind == "bundle":
         items = current_many("item", [m["item"] for m in record["members"]])
         questions = planner.questions_of(record)
@@ -127,7 +129,7 @@ def published_inputs(kind: str, code: str) -> PlanInputs:
     and case intake read the same immutable revisions on every request otherwise.
     """
     if kind not in ("bundle", "item"):
-        raise ApiError(400, "invalid", "应指定 bundle 或 item", "kind")
+        raise errors.Invalid("应指定 bundle 或 item", "kind")
     fingerprint = catalog_fingerprint()
     hit = _cache.get((kind, code))
     if hit is not None and hit[0] == fingerprint:
@@ -151,21 +153,32 @@ def load_item(code: str) -> tuple[dict, dict[str, dict], dict[str, dict], tuple[
     return inputs.record, inputs.materials, inputs.elements, inputs.questions
 
 
-def bundle_plan(code: str, answers: Any, prefix: str = "answers") -> tuple[dict, planner.Plan]:
-    """(published bundle, plan) or an :class:`ApiError` (404 unknown, 400 bad answer)."""
-    bundle, items, materials, elements = load_bundle(code)
+def plan(inputs: PlanInputs, answers: Any, prefix: str = "answers", *, strings: bool = False) -> planner.Plan:
+    """The plan of published ``inputs`` for ``answers`` — the one place a planner error becomes
+    a domain error (:func:`planner_error`). ``strings``: the answers came from a web form."""
     try:
-        return bundle, planner.plan_bundle(bundle, items, materials, elements, answers)
+        if strings:
+            answers = planner.answers_from_strings(inputs.questions, answers or {})
+        if inputs.kind == "bundle":
+            return planner.plan_bundle(
+                inputs.record, inputs.items, inputs.materials, inputs.elements, answers
+            )
+        return planner.plan_item(
+            inputs.record, inputs.materials, inputs.elements, answers, questions=inputs.questions
+        )
     except planner.PlanError as exc:
-        raise planner_error(exc, prefix)
+        raise planner_error(exc, prefix) from exc
+
+
+def bundle_plan(code: str, answers: Any, prefix: str = "answers") -> tuple[dict, planner.Plan]:
+    """(published bundle, plan); ``NotFound`` unknown, ``Invalid`` bad answer."""
+    inputs = published_inputs("bundle", code)
+    return inputs.record, plan(inputs, answers, prefix)
 
 
 def item_plan(code: str, answers: Any, prefix: str = "answers") -> tuple[dict, planner.Plan]:
-    item, materials, elements, questions = load_item(code)
-    try:
-        return item, planner.plan_item(item, materials, elements, answers, questions=questions)
-    except planner.PlanError as exc:
-        raise planner_error(exc, prefix)
+    inputs = published_inputs("item", code)
+    return inputs.record, plan(inputs, answers, prefix)
 
 
 OVERVIEW_BASIS = "maximal"

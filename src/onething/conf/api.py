@@ -15,15 +15,19 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from onething.accounts.api import router as accounts_router
+from onething.accounts.auth import authenticated
 from onething.calendar.api import router as calendar_router
 from onething.cases.api import router as cases_router
 from onething.cases.api.extensions import router as extensions_router
 from onething.cases.api.post_checks import router as post_checks_router
 from onething.cases.api.post_checks import subcase_router as post_check_subcase_router
 from onething.catalog.api import router as catalog_router
-from onething.core.errors import ApiError
+from onething.core.errors import ApiError, from_domain
 from onething.core.text import refused
+from onething.documents.api import router as documents_router
 from onething.guides.api import router as guides_router
+from onething.kernel.errors import DomainError
+from onething.notifications.api import router as notifications_router
 from onething.search.api import router as search_router
 
 logger = logging.getLogger("onething.api")
@@ -73,6 +77,12 @@ def _json_error(request: HttpRequest, error: ApiError) -> HttpResponse:
 @api.exception_handler(ApiError)
 def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return _json_error(request, exc)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """A rule refused (lifecycle, deadlines, intake, planning): its kind decides the status."""
+    return _json_error(request, from_domain(exc))
 
 
 @api.exception_handler(ValidationError)
@@ -140,3 +150,5 @@ api.add_router("/applications", cases_router)
 api.add_router("/extensions", extensions_router)
 api.add_router("/applications", post_check_subcase_router)
 api.add_router("/post-checks", post_checks_router)
+api.add_router("/me/notifications", notifications_router, auth=authenticated)
+api.add_router("/documents", documents_router)

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "onething.calendar",
     "onething.audit",
     "onething.notifications",
+    "onething.clocks",
+    "onething.documents",
     "onething.catalog",
     "onething.search",
     "onething.guides",
@@ -103,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "onething.web.context.portal",
+                "onething.notifications.context.unread",
             ],
         },
     }
@@ -233,10 +236,17 @@ else:
 
 # --- platform settings ------------------------------------------------------------------------
 ONETHING = {
-    # Yellow when at most this fraction of the limit remains (at least YELLOW_MIN_DAYS days).
-    "YELLOW_FRACTION": float(os.environ.get("ONETHING_YELLOW_FRACTION", "0.3333")),
-    "YELLOW_MIN_DAYS": int(os.environ.get("ONETHING_YELLOW_MIN_DAYS", "1")),
     "NOTIFICATION_BACKENDS": [b for b in os.environ.get("ONETHING_NOTIFY", "inbox,console").split(",") if b],
+    # Extra modules that register notification channels (a deployment's own SMS gateway …).
+    "NOTIFICATION_MODULES": [m for m in os.environ.get("ONETHING_NOTIFY_MODULES", "").split(",") if m],
+    # Outbox delivery (notifications.delivery): attempts per message, first retry after this many
+    # seconds (doubling), and how long a claim may stay unconfirmed before it is sent again.
+    "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("ONETHING_NOTIFY_MAX_ATTEMPTS", "5")),
+    "NOTIFY_RETRY_SECONDS": float(os.environ.get("ONETHING_NOTIFY_RETRY_SECONDS", "60")),
+    "NOTIFY_CLAIM_TIMEOUT": float(os.environ.get("ONETHING_NOTIFY_CLAIM_TIMEOUT", "600")),
+    # This node's province (GB/T 2260, 6 digits): application numbers it mints for regions of
+    # another province carry it, so they never equal the numbers that province's node mints.
+    "NODE_REGION": os.environ.get("ONETHING_NODE_REGION", "430000"),
     "UPLOAD_MAX_BYTES": int(os.environ.get("ONETHING_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
     # Uploaded files per material line and per application (counted under the application lock).
     "UPLOAD_MAX_PER_MATERIAL": int(os.environ.get("ONETHING_UPLOAD_MAX_PER_MATERIAL", "5")),

@@ -12,6 +12,7 @@ from typing import Any
 
 from ninja import Schema
 
+from onething.kernel import errors as domain
 from onething.kernel.codes import mask_personal_numbers_in
 
 
@@ -53,6 +54,35 @@ class ApiError(Exception):
         error: dict[str, Any] = {"code": self.code, "message": self.message, "field": self.field}
         error.update(self.extra)
         return {"error": mask_personal_numbers(error)}
+
+
+#: the HTTP status of each kind of domain error (most specific first)
+STATUS: tuple[tuple[type[domain.DomainError], int], ...] = (
+    (domain.TooLarge, 413),
+    (domain.Unsupported, 415),
+    (domain.Invalid, 400),
+    (domain.NotPermitted, 403),
+    (domain.NotFound, 404),
+    (domain.Conflict, 409),
+)
+
+#: what an action may be refused with: a domain error, or an error the API layer raised itself
+Refused = (ApiError, domain.DomainError)
+
+
+def status_of(exc: Exception) -> int:
+    """The HTTP status of a refusal (:data:`Refused`)."""
+    if isinstance(exc, ApiError):
+        return exc.status
+    for kind, status in STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def from_domain(exc: domain.DomainError) -> ApiError:
+    """The API's rendering of a domain error: its status from :data:`STATUS`."""
+    return ApiError(status_of(exc), exc.code, exc.message, exc.field, **exc.extra)
 
 
 def not_found(what: str, field: str | None = None) -> ApiError:

@@ -64,6 +64,29 @@ def compute_path(code: str, parent_code: str | None) -> str:
     return f"{parent_path or parent_code}/{code}"
 
 
+def within(path: str, scope: str) -> bool:
+    """Whether the region whose ``path`` is given is the region ``scope`` or lies below it —
+    the one meaning of "region within region" (supervision, dashboards, search scopes)."""
+    return bool(scope) and scope in path.split("/")
+
+
+def chain(path: str) -> list[str]:
+    """The region of ``path`` and every region above it, province first."""
+    return [code for code in path.split("/") if code]
+
+
+def within_q(scopes, field: str = "region") -> models.Q:
+    """Rows whose region FK ``field`` lies within any region of ``scopes`` (no scope: none).
+
+    Matches the path itself or below it, never a sibling whose code merely starts alike."""
+    condition = models.Q(pk__in=[])
+    for scope in scopes:
+        condition |= models.Q(**{f"{field}__path": scope.path}) | models.Q(
+            **{f"{field}__path__startswith": f"{scope.path}/"}
+        )
+    return condition
+
+
 class Department(models.Model):
     """A government department or authorised body, identified by its 统一社会信用代码."""
 

@@ -17,7 +17,9 @@ from onething.cases import lifecycle
 from onething.cases.models import Application, Extension, SubCase
 from onething.cases.tests.conftest import at
 from onething.cases.tests.test_lifecycle import subs, upload_all
+from onething.core.errors import status_of
 from onething.notifications.models import Notification
+from onething.workflow import engine
 
 pytestmark = pytest.mark.django_db
 FIRST = "430600-WJ-2001-01"  # 出生医学证明: 1 working day, 卫健
@@ -198,7 +200,7 @@ def test_request_lapses_when_the_subcase_is_decided(running, people):
     assert ext.status == Extension.Status.LAPSED and ext.decided_at == at("2026-09-29", 9)
     with pytest.raises(lifecycle.IllegalTransition) as late:
         lifecycle.approve_extension(ext, people["ducha"], now=at("2026-09-29", 10))
-    assert late.value.status == 409 and "已失效" in late.value.message
+    assert status_of(late.value) == 409 and "已失效" in late.value.message
     decided = sub(running)
     assert decided.extension_days == 0 and decided.due_date == dt.date(2026, 9, 29)
     assert not audit(decided, "subcase.extend").exists()
@@ -234,7 +236,7 @@ def test_a_failing_audit_write_rolls_the_approval_back(running, people, monkeypa
     def boom(*a, **k):
         raise RuntimeError("audit down")
 
-    monkeypatch.setattr(lifecycle, "record", boom)
+    monkeypatch.setattr(engine, "record", boom)
     with pytest.raises(RuntimeError):
         lifecycle.approve_extension(ext, people["ducha"], now=at("2026-09-29"))
     assert Extension.objects.get(pk=ext.pk).status == Extension.Status.PENDING
@@ -385,7 +387,7 @@ def test_pages_request_board_approve_refuse(running, people, make_user):
     assert "已批准延期" in r.content.decode() and f'id="ext-{ext.pk}"' not in r.content.decode()
     assert sub(running).due_date == dt.date(2026, 10, 10)
     r = supervisor.post(url, {"decision": "approve"}, follow=True)  # decided meanwhile
-    assert "已批准，不能再审批" in r.content.decode()
+    assert "当前状态“已批准”不能执行“批准延期”" in r.content.decode()
 
     approver.post(
         f"/cases/{running.number}/act/extend/", {"sub": first.number, "days": "2", "reason": "再延"}

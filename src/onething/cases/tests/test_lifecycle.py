@@ -12,6 +12,8 @@ from onething.audit.models import AuditRecord
 from onething.cases import lifecycle
 from onething.cases.models import Application, PostCheck, SubCase
 from onething.cases.tests.conftest import ANSWERS_LOCAL, at
+from onething.core.errors import status_of
+from onething.workflow import engine
 
 S = Application.Status
 SS = SubCase.Status
@@ -32,20 +34,6 @@ def upload_all(app, people, upload_factory, skip=()):
     for m in app.plan["materials"]:
         if not m["exempt"] and m["material"] not in skip:
             intake.store_upload(app, m["material"], upload_factory(), people["zhangsan"])
-
-
-def test_tables_are_consistent():
-    for table, model in (
-        (lifecycle.APPLICATION_TRANSITIONS, Application),
-        (lifecycle.SUBCASE_TRANSITIONS, SubCase),
-    ):
-        states = set(model.Status.values) | {lifecycle.NEW}
-        events = [t.event for t in table]
-        assert len(events) == len(set(events))
-        for t in table:
-            assert t.sources <= states, t.event
-            assert set(t.targets) <= states | {lifecycle.RESUME, lifecycle.SAME}, t.event
-            assert t.actors and t.label
 
 
 def test_submit_creates_subcases_and_exempt_materials(submit):
@@ -166,7 +154,7 @@ def test_reject_and_illegal_transitions(submit, people):
     ):
         with pytest.raises(lifecycle.IllegalTransition) as exc:
             call()
-        assert exc.value.status == 409 and "不予受理" in exc.value.message
+        assert status_of(exc.value) == 409 and "不予受理" in exc.value.message
     lifecycle.close(app, clerk, now=at("2026-11-21"))
     assert fresh(app).status == S.CLOSED
 
@@ -425,7 +413,7 @@ def test_every_transition_writes_one_audit_record_in_its_transaction(
     def boom(*a, **k):
         raise RuntimeError("audit down")
 
-    monkeypatch.setattr(lifecycle, "record", boom)
+    monkeypatch.setattr(engine, "record", boom)
     with pytest.raises(RuntimeError):
         lifecycle.accept(app, people["chuangkou"], now=at("2026-11-23"))
     app = fresh(app)

@@ -240,7 +240,7 @@ def test_record_from_the_page(committed, people, django_capture_on_commit_callba
     assert f'id="pc-{app.number}-01"' in page and "出生医学证明信息与医院记录不符" in page
     # a second attempt (e.g. a colleague's stale page) is refused, the first result stands
     r = weijian.post(url, {"outcome": "passed", "result": "属实"}, follow=True)
-    assert "事后核查已记录" in r.content.decode()
+    assert "当前状态“承诺不实”不能执行“记录事后核查结果”" in r.content.decode()
     check.refresh_from_db()
     assert check.status == "failed"
 

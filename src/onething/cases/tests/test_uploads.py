@@ -32,6 +32,7 @@ from pypdf.generic import (
 from onething.cases import intake, uploads
 from onething.cases.models import Material, upload_name
 from onething.cases.tests.conftest import ANSWERS, BUNDLE, FORM, sample_jpeg, sample_pdf, sample_png
+from onething.core.errors import status_of
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/applications"
@@ -230,7 +231,7 @@ def test_a_size_that_lies_is_caught_while_streaming(application, people, setting
     upload.size = 10  # what a client declared
     with pytest.raises(intake.IntakeError) as refused:
         intake.store_upload(application, "bank-account", upload, people["zhangsan"])
-    assert refused.value.status == 413 and refused.value.field == "file"
+    assert status_of(refused.value) == 413 and refused.value.field == "file"
     assert leftovers(Path(settings.MEDIA_ROOT)) == set()
 
 
@@ -426,7 +427,7 @@ def test_an_image_at_the_pixel_limit_is_decoded_and_accepted(application, people
     over = SimpleUploadedFile("b.jpg", sample_jpeg("超限", size=(641, 480)))
     with pytest.raises(intake.IntakeError) as refused:
         intake.store_upload(application, "medical-bills", over, people["zhangsan"])
-    assert refused.value.status == 413 and "641×480" in refused.value.message
+    assert status_of(refused.value) == 413 and "641×480" in refused.value.message
 
 
 # ------------------------------------------------------------------------------- limits
@@ -495,7 +496,7 @@ def test_concurrent_uploads_cannot_pass_the_limit(submit, people, settings):
             )
             outcomes.append(201)
         except intake.IntakeError as exc:
-            outcomes.append(exc.status)
+            outcomes.append(status_of(exc))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

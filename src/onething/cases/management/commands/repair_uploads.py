@@ -37,7 +37,7 @@ from django.utils import timezone
 from onething.audit.log import record
 from onething.cases import uploads
 from onething.cases.models import Material, upload_name
-from onething.core.errors import ApiError
+from onething.kernel.errors import DomainError
 
 HEAD = uploads.SNIFF_BYTES
 ACTOR = "系统（repair-uploads）"
@@ -159,7 +159,7 @@ def plan_repair(path: str, data: bytes, root: Path) -> Repair | Skipped:
     extension = path.rsplit(".", 1)[-1]
     try:
         _content_type, found = uploads.check_bytes(repaired)
-    except ApiError as exc:
+    except DomainError as exc:
         return Skipped(path, f"去掉重复的文件头后仍不是有效文件（{exc.message}）")
     if found != extension:
         return Skipped(path, f"去掉重复的文件头后类型为 {found}，与文件名不符")
