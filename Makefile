@@ -13,6 +13,8 @@ PYTEST_WORKERS ?= 2
 # fewer examples on PostgreSQL (they are there for type/length/NUL differences of the backend).
 PG_MARKS ?= not browser
 PG_FUZZ_EXAMPLES ?= 10
+# Every CI pass prints its slowest set-ups and calls.
+PYTEST_REPORT ?= --durations=30 --durations-min=1
 export PYTHONDONTWRITEBYTECODE = 1
 
 .PHONY: setup system-deps run serve migrate demo test test-sqlite test-postgres test-fast fuzz security \
@@ -66,12 +68,12 @@ deploy-check: setup ## Django's deployment checklist under production settings
 
 test-sqlite: setup ## the whole suite on SQLite, random order, parallel, with the coverage gate
 	@mkdir -p var
-	ONETHING_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not slow and not browser" \
+	ONETHING_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not slow and not browser" $(PYTEST_REPORT) \
 	  --cov --cov-report=term:skip-covered --cov-report=json:var/coverage.json
 	$(MAKE) --no-print-directory coverage-gate
 	@# slow suites (fuzzers, crash, browser) without coverage tracing: it slows the CPU-bound fuzzers
 	@# by a third and the gate's domain modules are covered by the unit tests
-	ONETHING_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "slow or browser"
+	ONETHING_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "slow or browser" $(PYTEST_REPORT)
 
 coverage-gate: ## domain modules ≥ 90 % line coverage (reads var/coverage.json of test-sqlite)
 	$(BIN)/python scripts/coverage_gate.py var/coverage.json
@@ -80,7 +82,7 @@ test-postgres: setup ## the whole suite against PostgreSQL ($(PG_TEST_URL)), per
 	@if sh scripts/pg-ready.sh "$(PG_TEST_URL)"; then \
 	  ONETHING_VAR_DIR=$$(mktemp -d) DATABASE_URL="$(PG_TEST_URL)" ONETHING_TEST_DB_NAME="$(PG_TEST_DB)" \
 	  ONETHING_FUZZ_EXAMPLES=$${ONETHING_FUZZ_EXAMPLES:-$(PG_FUZZ_EXAMPLES)} \
-	    $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "$(PG_MARKS)"; \
+	    $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "$(PG_MARKS)" $(PYTEST_REPORT); \
 	elif [ -n "$$CI" ]; then echo "PostgreSQL 不可用（$(PG_TEST_URL)），CI 中必须运行"; exit 1; \
 	else echo "跳过 PostgreSQL 测试：$(PG_TEST_URL) 不可用（设置 PG_TEST_URL 或启动 PostgreSQL）"; fi
 
