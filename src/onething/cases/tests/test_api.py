@@ -440,3 +440,24 @@ def test_openapi_declares_statuses(client_for):
     doc = Client().get("/api/v1/openapi.json").json()
     create = doc["paths"]["/api/v1/applications"]["post"]["responses"]
     assert {"200", "201", "400", "401", "404", "409"} <= set(create)
+
+
+def test_a_catalog_fault_reads_the_same_in_the_plan_api_and_at_intake(client_for, monkeypatch):
+    """One plan wrapper: a fault of the published definition (a member withdrawn after
+    publication) is a 409 naming the catalog both when planning and when applying; before,
+    intake turned it into a 400 as if the applicant had answered wrongly."""
+    from onething.catalog import planner
+
+    payload = body()  # planned before the fault
+
+    def broken(*args, **kwargs):
+        raise planner.DefinitionError("members", "成员事项已撤回")
+
+    monkeypatch.setattr(planner, "plan_bundle", broken)
+    c = client_for("zhangsan")
+    planned = post(c, f"/api/v1/catalog/bundles/{BUNDLE}/plan", {"answers": ANSWERS})
+    applied = post(c, URL, payload)
+    assert planned.status_code == applied.status_code == 409
+    assert planned.json()["error"]["message"] == applied.json()["error"]["message"]
+    assert "一件事定义有误" in applied.json()["error"]["message"]
+    assert not Application.objects.exists()
