@@ -180,9 +180,9 @@ def add_pause(case, days: int, today: dt.date, calendar: WorkdayCalendar | None 
     _project(case, clock)
 
 
-def stop(case, at: dt.datetime | None = None) -> None:
-    """The case is decided or ended: the clock stops for good (its last warning stays)."""
-    _project(case, clocks.stop(_owner(case), CLOCK, at or timezone.now()))
+def stop(case, at: dt.datetime) -> None:
+    """The case is decided or ended at ``at``: the clock stops for good (its last warning stays)."""
+    _project(case, clocks.stop(_owner(case), CLOCK, at))
 
 
 # ------------------------------------------------------------------------------- the scan

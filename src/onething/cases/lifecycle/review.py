@@ -103,7 +103,7 @@ def decide_subcase(
     sub.reasons = reasons
     sub.decided_at = now
     sub.handler = sub.handler or actor
-    deadlines.stop(sub)
+    deadlines.stop(sub, now)
     sub.save()
     lapse_extensions(sub, now)
     tell_applicant(
@@ -152,7 +152,7 @@ def maybe_complete(app: Application, subs, now, today) -> bool:
         return False
     fire(APPLICATION, app, "complete", None, now, roles={SYSTEM})
     app.decided_at = now
-    deadlines.stop(app)
+    deadlines.stop(app, now)
     notices.issue(app, "completion", None, today)
     tell_applicant(app, "complete", f"您的办件 {app.number} 已办结", "可查看并下载办结通知书")
     tell_clerks(app, "complete", f"办件 {app.number} 已办结，待统一出件")
@@ -160,7 +160,7 @@ def maybe_complete(app: Application, subs, now, today) -> bool:
 
 
 def stop_all(app: Application, now, why: str) -> None:
-    deadlines.stop(app)
+    deadlines.stop(app, now)
     for sub in subcases(app):
         if sub.status not in DECIDED_SUBCASE:
             stop_sub(sub, now, why)
@@ -170,7 +170,7 @@ def stop_sub(sub: SubCase, now, why: str) -> None:
     """终止办理 (system): the clock stops for good and a pending 延期 request lapses."""
     fire(SUBCASE, sub, "stop", None, now, roles={SYSTEM}, reason=why)
     sub.reasons = why
-    deadlines.stop(sub)
+    deadlines.stop(sub, now)
     sub.save()
     lapse_extensions(sub, now)
 

@@ -102,7 +102,7 @@ def test_pause_resume_and_extension_move_the_due_date(clock):
     assert c.due_date == D(2026, 10, 16) and c.extension_days == 2
     deadlines.add_pause(c, 1, D(2026, 10, 9))
     assert c.due_date == D(2026, 10, 19) and c.paused_days == 4
-    deadlines.stop(c)
+    deadlines.stop(c, at("2026-10-09"))
     assert not c.timed
 
 
