@@ -430,9 +430,6 @@ class Inspection(models.Model):
     scheduled_for = models.DateField("核查日期")
     location = models.CharField("地点", max_length=300, blank=True)
     scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    result = models.CharField(
-        "结论", max_length=10, blank=True, default="", choices=[("passed", "符合"), ("failed", "不符合")]
-    )
     findings = models.TextField("核查情况", blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
