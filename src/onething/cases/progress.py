@@ -23,8 +23,9 @@ from onething.cases.access import (
     is_owner,
     roles_for,
 )
-from onething.cases.machines import EXTENSION, INSPECTION, MACHINES, RUNNING
-from onething.cases.models import Application, Extension, Inspection, SubCase
+from onething.cases.lifecycle.base import inspection_state, pending_extension
+from onething.cases.machines import DECIDED_SUBCASE, EXTENSION, INSPECTION, MACHINES, RUNNING
+from onething.cases.models import Application, Extension, SubCase
 from onething.cases.notices import verify_url
 from onething.kernel.codes import mask_id_number, mask_phone
 from onething.kernel.machine import NEW
@@ -259,9 +260,7 @@ def subcase_actions(app: Application, sub: SubCase, roles: set[str]) -> list[str
     machines allow them for ``roles`` now (guards included)."""
     if app.status not in RUNNING:
         return []
-    guard_context = lifecycle.context(
-        app, sub, pending_extension=sub.extensions.filter(status="pending").exists()
-    )
+    guard_context = lifecycle.context(app, sub, pending_extension=pending_extension(sub) is not None)
     return [
         *lifecycle.SUBCASE.allowed(sub.status, roles, {**guard_context, "decision": None}),
         *EXTENSION.allowed(NEW, roles, guard_context),
@@ -270,10 +269,8 @@ def subcase_actions(app: Application, sub: SubCase, roles: set[str]) -> list[str
 
 def application_actions(app: Application, roles: set[str]) -> list[str]:
     """The application's buttons: its events and the joint inspection's (scheduled or not)."""
-    inspection = Inspection.objects.filter(application=app).values_list("status", flat=True).first()
-    needs = app.subcases.filter(inspection_required=True).exclude(
-        status__in=["approved", "refused", "stopped"]
-    )
+    inspection = inspection_state(app)
+    needs = app.subcases.filter(inspection_required=True).exclude(status__in=DECIDED_SUBCASE)
     guard_context = lifecycle.context(app, needs_inspection=needs.exists())
     return [
         *lifecycle.APPLICATION.allowed(app.status, roles),
