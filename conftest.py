@@ -69,6 +69,9 @@ BACKEND_SENSITIVE = {
     "tests/core/test_insert_rows.py": "core.rows: PostgreSQL's recordset path beside the generic one",
     "tests/core/test_background.py": "the after-commit worker's own connections (per thread vs the psycopg pool)",
     "tests/quality/": "fuzzers: faults of one backend (NUL, lengths, 64-bit integers) are what they look for",
+    "src/onething/notifications/tests/test_delivery.py": "outbox claims: SKIP LOCKED on PostgreSQL, serialised on SQLite",
+    "src/onething/clocks/tests/test_scan.py": "the scan: one UPDATE … FROM per batch on PostgreSQL, small batches on SQLite",
+    "src/onething/cases/tests/test_numbering.py": "numbers on their own connection on PostgreSQL, in place on SQLite",
 }
 #: The embedded mode itself: a real server on its own SQLite file, whatever the pass's database —
 #: SQLite pass only (on PostgreSQL it would repeat the same run).
