@@ -18,6 +18,7 @@ Environment variables:
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "huey.contrib.djhuey",
+    # the API docs UI (Swagger) from the app's own static files, no CDN
+    "ninja",
     "onething.directory",
     "onething.accounts",
     "onething.calendar",
@@ -78,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # static files from the app itself (DEBUG off, gunicorn): compressed, cached, no CDN
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -181,6 +186,16 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Production serves what `collectstatic` wrote (hashed names, compressed, cached forever); the
+# embedded mode (`make run`, DEBUG off) serves the apps' static folders as they are.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:  # nothing is collected there, and nothing needs to be
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
+else:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 MEDIA_ROOT = VAR_DIR / "uploads"  # never served directly: downloads go through a permission check
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
@@ -221,6 +236,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "web/lockout.html"  # the Chinese page, not axes' English text
 
 # --- tasks (huey) ---------------------------------------------------------------------------
 _TASKS_URL = os.environ.get("ONETHING_TASKS_URL", "")
