@@ -5,6 +5,10 @@
 - :class:`Enterprise` (法人) acts through :class:`EnterpriseAuthorisation` of a person.
 - :class:`StaffRole` scopes a staff member to a region, department or hall.
 - :class:`ApiToken` is a bearer token stored only as its SHA-256 hash, revocable.
+- :class:`PhoneCode` is a 6-digit SMS verification code (注册, 找回密码), stored as a keyed
+  hash with its expiry and attempt count (``accounts.verification``).
+- :class:`RateEvent` is one counted attempt for the throttles of registration, code sending and
+  password reset (``accounts.throttle``), keyed by a keyed hash of the phone or address.
 """
 
 from __future__ import annotations
@@ -216,3 +220,46 @@ class ApiToken(models.Model):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+
+
+class PhoneCode(models.Model):
+    """A verification code sent to a phone. Only a keyed hash of the code is stored; the latest
+    code of a phone and purpose is the only one that counts (``accounts.verification``)."""
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", "注册"
+        RESET = "reset", "找回密码"
+
+    phone = models.CharField("手机号码", max_length=11)
+    purpose = models.CharField("用途", max_length=10, choices=Purpose.choices)
+    salt = models.CharField(max_length=32, editable=False)
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField("发送时间")
+    expires_at = models.DateTimeField("失效时间")
+    attempts = models.PositiveSmallIntegerField("错误次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    sent_at = models.DateTimeField("送出时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        indexes = [models.Index(fields=["phone", "purpose", "-created_at"], name="phonecode_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} · {codes.mask_phone(self.phone)}"
+
+
+class RateEvent(models.Model):
+    """One counted attempt (a code sent, a failed registration or reset) for a throttle key."""
+
+    scope = models.CharField("类别", max_length=20)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "频率限制记录"
+        verbose_name_plural = "频率限制记录"
+        indexes = [
+            models.Index(fields=["scope", "key", "at"], name="rateevent_window"),
+            models.Index(fields=["at"], name="rateevent_purge"),
+        ]

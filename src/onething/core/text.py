@@ -23,10 +23,22 @@ from onething.kernel import text as kernel
 
 #: Chinese names of input fields, for messages ("“理由”不能超过2000个字符")
 LABELS = {
+    "real_name": "姓名",
+    "id_number": "公民身份号码",
+    "phone": "手机号码",
+    "code": "短信验证码",
+    "password1": "密码",
+    "password2": "确认密码",
+    "old_password": "原密码",
+    "new_password1": "新密码",
+    "new_password2": "确认新密码",
     "reason": "理由",
+    "note": "督办意见",
     "reasons": "决定理由",
     "items": "需补正内容",
     "received": "收取的纸质材料",
+    "delivery_method": "出件方式",
+    "delivery_address": "邮寄地址",
     "gaps": "容缺材料",
     "commitment_date": "承诺补齐日期",
     "commitment_text": "承诺内容",

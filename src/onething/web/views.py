@@ -8,9 +8,20 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from axes.helpers import get_client_ip_address
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_safe
 
+from onething.accounts import registration
+from onething.accounts.forms import PasswordChangeForm, PasswordResetForm, RegistrationForm
+from onething.accounts.throttle import Throttled
+from onething.cases.access import approver_departments, clerk_halls, supervised_regions
 from onething.catalog import planner
 from onething.catalog.plans import OVERVIEW_BASIS_TEXT, load_bundle
 from onething.catalog.publishing import current_many
@@ -23,8 +34,10 @@ from onething.catalog.views import (
     published_item,
 )
 from onething.catalog.wording import describe_after, describe_condition, question_index
+from onething.core.errors import Refused
 from onething.directory.models import Department, Region
 from onething.web import presenters
+from onething.web.forms import LoginForm
 
 FEATURED_DEPARTMENTS = 8
 
@@ -247,3 +260,147 @@ def region_detail(request, code: str):
         "level_name": region.get_level_display(),
     }
     return render(request, "web/region.html", context)
+
+
+# ------------------------------------------------------------------------------- accounts
+#
+# Login lands each role on its workplace (unless ``next`` says where to go); logout returns to
+# the home page; citizens register with a real name and a phone verified by an SMS code and
+# reset a forgotten password the same way (``accounts.registration``).
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def landing_url(user) -> str:
+    """Where ``user`` starts: a window clerk at the window desk, an approver at the queue, a
+    supervisor at the board, a catalog or platform administrator in the admin, anyone else
+    (a citizen) at 我的办件."""
+    if clerk_halls(user):
+        return reverse("cases:window")
+    if approver_departments(user):
+        return reverse("cases:approver")
+    if supervised_regions(user):
+        return reverse("cases:supervisor")
+    if user.is_staff:
+        return reverse("admin:index")
+    return reverse("cases:mine")
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
+    return target if allowed else ""
+
+
+def _client_ip(request) -> str:
+    return get_client_ip_address(request) or "unknown"
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+
+    def get_default_redirect_url(self):
+        return landing_url(self.request.user)
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("web:home")
+
+    def post(self, request, *args, **kwargs):
+        signed_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if signed_in:
+            messages.success(request, "您已安全退出。")
+        return response
+
+
+def _refuse(form, exc) -> dict:
+    """Show a refusal at its field; a throttle answers 429 with ``Retry-After``."""
+    form.refuse(exc)
+    return {"throttled": exc} if isinstance(exc, Throttled) else {}
+
+
+def _code_action(request, form, purpose: str) -> dict:
+    """The 获取验证码 button: validate the phone alone and send a code to it."""
+    if not form.only_phone():
+        return {}
+    try:
+        sent = registration.send_code(
+            form.cleaned_data["phone"], purpose, ip=_client_ip(request), now=timezone.now()
+        )
+    except Refused as exc:
+        return _refuse(form, exc)
+    return {"sent": sent}
+
+
+def _answer(request, template: str, context: dict):
+    throttled = context.get("throttled")
+    response = render(request, template, context, status=429 if throttled else 200)
+    if throttled:
+        response["Retry-After"] = str(throttled.retry_after)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """实名注册: name, 公民身份号码, phone with its SMS code, password."""
+    if request.user.is_authenticated:
+        return redirect(landing_url(request.user))
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
+    extra = {}
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        extra = _code_action(request, form, registration.REGISTER)
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = registration.register(
+                real_name=data["real_name"],
+                id_number=data["id_number"],
+                phone=data["phone"],
+                code=data["code"],
+                password=data["password1"],
+                ip=_client_ip(request),
+                now=timezone.now(),
+            )
+        except Refused as exc:
+            extra = _refuse(form, exc)
+        else:
+            auth_login(request, user, backend=MODEL_BACKEND)
+            return redirect(_safe_next(request) or reverse("cases:mine"))
+    return _answer(request, "web/register.html", {"form": form, "next": _safe_next(request), **extra})
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    """找回密码: the phone of the account, its SMS code, a new password."""
+    form = PasswordResetForm(request.POST if request.method == "POST" else None)
+    extra = {}
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        extra = _code_action(request, form, registration.RESET)
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = registration.reset_password(
+                phone=data["phone"],
+                code=data["code"],
+                password=data["password1"],
+                ip=_client_ip(request),
+                now=timezone.now(),
+            )
+        except Refused as exc:
+            extra = _refuse(form, exc)
+        else:
+            messages.success(request, f"密码已重置。您的用户名是 {user.username}，请用新密码登录。")
+            return redirect("web:login")
+    return _answer(request, "web/password_reset.html", {"form": form, **extra})
+
+
+password_change = auth_views.PasswordChangeView.as_view(
+    template_name="web/password_change.html",
+    form_class=PasswordChangeForm,
+    success_url=reverse_lazy("web:password_change_done"),
+)
+password_change_done = auth_views.PasswordChangeDoneView.as_view(
+    template_name="web/password_change_done.html"
+)
