@@ -13,6 +13,8 @@ and then measures, for every query, over ``--rounds`` rounds after one warm-up r
 * **endpoint** — ``GET /api/v1/catalog/search?q=…&limit=20`` through Django's test client
   (URL routing, django-ninja, validation, query parsing, full-text candidates, ranking, JSON);
 * **engine** — the function the endpoint calls (``onething.search.engine.search``);
+* **page** — ``GET /search/?q=…``, the results page people see (each item once, the person's
+  region first, other regions folded, pinyin read, suggestions when nothing matches);
 * **bare FTS** — the baseline: the same full-text expression in a bare
   ``SELECT … MATCH … ORDER BY bm25 LIMIT 20`` (SQLite) or
   ``… WHERE tsv @@ q ORDER BY ts_rank DESC LIMIT 20`` (PostgreSQL).
@@ -238,6 +240,7 @@ def measure(vendor: str, rounds: int) -> dict:
     endpoint: list[float] = []
     engine: list[float] = []
     bare: list[float] = []
+    page: list[float] = []
     per_query: dict[str, list[float]] = {}
     hits: dict[str, int] = {}
     for round_no in range(rounds + 1):  # round 0 warms caches and is not counted
@@ -251,7 +254,11 @@ def measure(vendor: str, rounds: int) -> dict:
             t2 = time.perf_counter()
             bare_fts(vendor, parse(q).phrases())
             t3 = time.perf_counter()
+            shown = client.get("/search/", params)
+            t4 = time.perf_counter()
+            assert shown.status_code == 200, (q, shown.status_code)
             if round_no:
+                page.append((t4 - t3) * 1000)
                 endpoint.append((t1 - t0) * 1000)
                 engine.append((t2 - t1) * 1000)
                 if region is None:
@@ -266,6 +273,7 @@ def measure(vendor: str, rounds: int) -> dict:
         "endpoint": summary(endpoint),
         "engine": summary(engine),
         "bare_fts": summary(bare),
+        "page": summary(page),
         "slowest_queries_median_ms": {k: round(v, 2) for v, k in slowest},
         "queries_without_results": [k for k, n in hits.items() if n == 0],
     }
@@ -325,14 +333,15 @@ def machine() -> dict:
 
 def markdown(results: dict[str, dict]) -> str:
     lines = [
-        "| database | documents | endpoint median | endpoint p95 | engine median | engine p95 | bare FTS median | bare FTS p95 | ratio median | ratio p95 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| database | documents | endpoint median | endpoint p95 | engine median | engine p95 | bare FTS median | bare FTS p95 | ratio median | ratio p95 | page median | page p95 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results.values():
         lines.append(
             f"| {r['database']} | {r['load']['documents']:,} | {r['endpoint']['median_ms']} ms | "
             f"{r['endpoint']['p95_ms']} ms | {r['engine']['median_ms']} ms | {r['engine']['p95_ms']} ms | "
-            f"{r['bare_fts']['median_ms']} ms | {r['bare_fts']['p95_ms']} ms | ×{r['ratio_median']} | ×{r['ratio_p95']} |"
+            f"{r['bare_fts']['median_ms']} ms | {r['bare_fts']['p95_ms']} ms | ×{r['ratio_median']} | ×{r['ratio_p95']} | "
+            f"{r['page']['median_ms']} ms | {r['page']['p95_ms']} ms |"
         )
     return "\n".join(lines)
 

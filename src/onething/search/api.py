@@ -37,7 +37,8 @@ class SearchOut(Schema):
     "/search",
     response=responses(SearchOut),
     summary="搜索事项和一件事",
-    description="中文全文检索：分词、繁简转换、口语同义词；一两个字的查询也可。"
+    description="中文全文检索：分词、繁简转换、口语同义词；一两个字的查询也可；"
+    "未切换输入法时输入的拼音（全拼，可带空格；或词语首字母，如 sbk）按索引中的词语读作汉字。"
     "region 为行政区划代码时，只返回该区划及其上级、下级区划的事项和一件事。",
 )
 def search(request, q: str = "", region: str = "", limit: Int() = 20):

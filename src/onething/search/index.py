@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from onething.catalog.models import Revision
-from onething.search import backends
+from onething.search import backends, pinyin
 from onething.search.documents import Names, build
 from onething.search.models import SearchDocument, SearchText
 
@@ -49,6 +49,7 @@ def index_record(kind: str, data: dict, version: int = 0) -> SearchDocument:
     old_texts = list(previous)
     saved, _ = SearchDocument.objects.update_or_create(kind=kind, code=data["code"], defaults=values)
     _drop_orphans(t for t in old_texts if t != saved.text_id)
+    pinyin.forget()
     return saved
 
 
@@ -60,6 +61,7 @@ def unindex(kind: str, code: str, version: int | None = None) -> int:
     texts = list(qs.values_list("text_id", flat=True))
     deleted = qs.delete()[0]
     _drop_orphans(texts)
+    pinyin.forget()
     return deleted
 
 
@@ -84,6 +86,7 @@ def bulk_load(documents: list[SearchDocument], batch_size: int = 2000) -> None:
     for document in documents:
         document.text_id = document.text.pk
     SearchDocument.objects.bulk_create(documents, batch_size=batch_size)
+    pinyin.forget()
 
 
 def rebuild() -> int:

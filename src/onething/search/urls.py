@@ -9,4 +9,5 @@ app_name = "search"
 urlpatterns = [
     path("", views.results, name="results"),
     path("browse", views.browse, name="browse"),
+    path("region", views.choose_region, name="region"),
 ]

@@ -1,6 +1,11 @@
-"""Template context shared by every portal page: site name and the main navigation."""
+"""Template context shared by every portal page: site name, the main navigation and the
+header's region chooser (the regions offered and the person's region, read only when a
+template uses them)."""
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from onething.search import regions
 
 
 def _is_staff_member(user) -> bool:
@@ -44,4 +49,11 @@ def portal(request):
         "SITE_NAME": "一件事 · 一次办",
         "SITE_OWNER": "岳阳市一体化政务服务平台",
         "NAV": _nav(request),
+        "REGION_CHOICES": SimpleLazyObject(regions.choices),
+        "CURRENT_REGION": SimpleLazyObject(lambda: _current_region(request)),
     }
+
+
+def _current_region(request) -> dict:
+    found = regions.preferred(request)
+    return {"code": found.code, "name": found.name} if found is not None else {"code": "", "name": ""}
