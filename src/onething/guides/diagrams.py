@@ -44,13 +44,19 @@ def flow_svg(
     """A layered flow diagram: nodes grouped by stage top to bottom, edges as arrows.
 
     Nodes in the same stage run in parallel (并联办理) and sit side by side, ``per_row`` to a
-    row; an edge goes from the bottom of its source to the top of its target.
+    row; order reads top to bottom. An edge goes from the bottom of its source to the top of
+    its target and never crosses a box: between adjacent rows it is a curve within the gap;
+    across rows it runs down the gap below its source to a lane outside the boxes (left or
+    right margin, whichever is nearer), down the lane, and back in along the gap above its
+    target.
     """
     uid = f"f{next(_ids)}"
-    box_h, gap_y, margin = 54, 30, 8
+    box_h, gap_y, margin, lane = 54, 30, 18, 7
     stages = sorted({n.stage for n in nodes})
     pos: dict[str, tuple[float, float, float]] = {}  # id -> (x, y, w)
-    y = margin
+    row_of: dict[str, int] = {}
+    y = margin / 2
+    row = 0
     for stage in stages:
         row_nodes = [n for n in nodes if n.stage == stage]
         for start in range(0, len(row_nodes), per_row):
@@ -58,8 +64,10 @@ def flow_svg(
             w = (WIDTH - 2 * margin - (len(chunk) - 1) * 12) / len(chunk)
             for k, n in enumerate(chunk):
                 pos[n.id] = (margin + k * (w + 12), y, w)
+                row_of[n.id] = row
             y += box_h + gap_y
-    height = y - gap_y + margin
+            row += 1
+    height = y - gap_y + margin / 2
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="flow" viewBox="0 0 {WIDTH} {height:.0f}" '
         f'width="{WIDTH}" height="{height:.0f}" role="img" aria-labelledby="{uid}-t" font-family="{FONT}">',
@@ -73,10 +81,18 @@ def flow_svg(
         ax, ay, aw = pos[a]
         bx, by, bw = pos[b]
         x1, y1, x2, y2 = ax + aw / 2, ay + box_h, bx + bw / 2, by - 2
-        mid = (y1 + y2) / 2
+        if row_of[b] == row_of[a] + 1:
+            mid = (y1 + y2) / 2
+            d = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{mid:.1f} {x2:.1f},{mid:.1f} {x2:.1f},{y2:.1f}"
+        else:
+            side = lane if x2 < WIDTH / 2 else WIDTH - lane
+            below, above = y1 + gap_y / 2, by - gap_y / 2
+            d = (
+                f"M{x1:.1f},{y1:.1f} L{x1:.1f},{below:.1f} L{side:.1f},{below:.1f} "
+                f"L{side:.1f},{above:.1f} L{x2:.1f},{above:.1f} L{x2:.1f},{y2:.1f}"
+            )
         parts.append(
-            f'<path d="M{x1:.1f},{y1:.1f} C{x1:.1f},{mid:.1f} {x2:.1f},{mid:.1f} {x2:.1f},{y2:.1f}" '
-            f'fill="none" stroke="#44617b" stroke-width="1.4" marker-end="url(#{uid}-a)"/>'
+            f'<path d="{d}" fill="none" stroke="#44617b" stroke-width="1.4" marker-end="url(#{uid}-a)"/>'
         )
     for n in nodes:
         x, y0, w = pos[n.id]

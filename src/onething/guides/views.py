@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from onething.catalog.plans import OVERVIEW_BASIS_TEXT, bundles_overview
@@ -59,6 +60,9 @@ def _guidance(request: HttpRequest, kind: str, code: str) -> HttpResponse:
             + "?"
             + urlencode([*((f"a.{k}", v) for k, v in raw.items()), ("mode", "window")]),
             "step_path": base_path + ("?" + ctx["query"] if ctx["query"] else ""),
+            # 立即申请: the application starts with these answers (never asked twice)
+            "apply_path": reverse("cases:apply", args=[kind, code])
+            + ("?" + ctx["query"] if ctx["query"] else ""),
             "answer_hidden": [
                 (f"{content.ANSWER_PREFIX}{k}", content.answer_text_value(v)) for k, v in plan.answers.items()
             ],
