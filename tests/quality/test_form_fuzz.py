@@ -318,7 +318,15 @@ def _apply_fields(entry) -> dict[str, Field]:
         out["authorisation_document"] = line("授权委托书（2026）第1号", 200)
     if entry.get("window"):
         out["received"] = values([m.material for m in plan.materials if not m.exempt][:2])
+    else:
+        out["delivery_method"] = choice("mail")
+        out["delivery_address"] = line("岳阳市岳阳楼区洞庭路1号", 300)
     return out
+
+
+def _draft_fields(entry) -> dict[str, Field]:
+    """保存草稿: what was typed so far (every field may be empty) and any files chosen."""
+    return {**_apply_fields(entry), "action": choice("save_draft")}
 
 
 def _apply_url(entry) -> str:
@@ -335,7 +343,51 @@ def _apply_page(entry) -> str:
 
 FORMS = [
     Form("apply", "apply", "applicant", _apply_page, _apply_url, _apply_fields, multipart=True),
+    Form("apply-save-draft", "apply", "applicant", _apply_page, _apply_url, _draft_fields, multipart=True),
     Form("window-intake", "window", "clerk", _apply_page, _apply_url, _apply_fields, multipart=True),
+    Form(
+        "window-find",
+        "submitted",
+        "clerk",
+        page=lambda e: "/cases/window/",
+        url=lambda e: "/cases/window/",
+        fields=lambda e: {"q": line(e["app"].number, 60)},
+    ),
+    Form(
+        "decide-with-result",
+        "in_review",
+        "approver",
+        page=lambda e: f"/cases/{e['app'].number}/",
+        url=lambda e: f"/cases/{e['app'].number}/decide/",
+        fields=lambda e: {
+            "sub": hidden(e["sub"].number),
+            "decision": choice("approved"),
+            "reasons": text("符合法定条件", 4000),
+            "result": upload(),
+        },
+        multipart=True,
+    ),
+    Form(
+        "supervise",
+        "in_review",
+        "supervisor",
+        page=lambda e: "/cases/supervisor/",
+        url=lambda e: f"/cases/supervisor/supervise/{e['sub'].number}/",
+        fields=lambda e: {"note": text("请于三个工作日内办结", 2000), "level": choice(""), "department": choice("")},
+    ),
+    Form(
+        "register-send-code",
+        "login",
+        "anonymous",
+        page=lambda e: "/register/",
+        url=lambda e: "/register/",
+        fields=lambda e: {
+            "real_name": line("赵小岳", 50),
+            "id_number": line("43060219960808123X", 18),
+            "phone": line("13912345603", 20),
+            "action": choice("send_code"),
+        },
+    ),
     Form(
         "login",
         "login",

@@ -28,6 +28,8 @@ from onething.audit.log import record
 from onething.cases import numbering
 from onething.cases.access import APPLICANT, CLERK, FILED_FOR_OTHERS, SYSTEM
 from onething.cases.lifecycle import tell_clerks
+from onething.cases.lifecycle.delivery import DELIVERY_METHODS
+from onething.cases.lifecycle.intake_decisions import is_key_material
 from onething.cases.machines import APPLICATION, SUBCASE
 from onething.cases.models import Application, Channel, Material, SubCase
 from onething.cases.uploads import (  # noqa: F401 - re-exported for the views and the API
@@ -178,17 +180,17 @@ def validate_form(plan_form: list[dict], form: dict[str, Any]) -> dict[str, Any]
     fields = {f["element"]: f for f in plan_form}
     for key in flat:
         if key not in fields:
-            raise _bad(f"form.{key}", f"字段 form.{key} 不在本件的申请表中")
+            raise _bad(f"form.{key}", f"“{key}”不在本件的申请表中")
     clean: dict[str, Any] = {}
     for key, spec in fields.items():
         value = flat.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if spec.get("required", True):
-                raise _bad(f"form.{key}", f"请填写“{spec['label']}”（form.{key}）")
+                raise _bad(f"form.{key}", f"请填写“{spec['label']}”")
             continue
         value, reason = _check_value(spec.get("type", "string"), value, list(spec.get("choices") or []))
         if reason:
-            raise _bad(f"form.{key}", f"“{spec['label']}”{reason}（form.{key}）")
+            raise _bad(f"form.{key}", f"“{spec['label']}”{reason}")
         clean[key] = value
     return clean
 
@@ -251,8 +253,18 @@ def submit(
     now: dt.datetime | None = None,
     strings: bool = False,
     received: list[str] | tuple[str, ...] = (),
+    delivery: dict[str, Any] | None = None,
+    provided: set[str] | None = None,
+    deferred: set[str] | frozenset[str] = frozenset(),
 ) -> Submission:
     """Create an application (or return the one this key already created).
+
+    ``provided``: the materials whose files come with the submission (the online apply page);
+    when given, every required material that is not exempt must be among them — checked
+    after everything else, before anything is written. The API uploads files after creating
+    the application, and the window may accept with 容缺, so neither passes it. ``deferred``:
+    materials the applicant asks to supply later (申请容缺); never a key material, and the
+    window still decides whether to accept with 容缺.
 
     ``received``: materials a window clerk took on paper at the counter, recorded in the same
     transaction (an unknown code refuses the whole intake before anything is written).
@@ -268,6 +280,7 @@ def submit(
     form = text.document(form or {}, "form")
     on_behalf = _person(on_behalf)
     agent_authorisation = _authorisation(agent_authorisation)
+    delivery_method, delivery_address = _delivery(delivery)
     who = (enterprise or "", on_behalf or {}, agent_authorisation or {})
     digest = request_hash(kind, code, answers, form, channel, *who) if key else ""
     found = _existing(actor, key, digest)
@@ -290,6 +303,8 @@ def submit(
     agent = actor if channel == Channel.AGENT else None
     if agent is not None and not (agent_authorisation or {}).get("document"):
         raise _bad("agent_authorisation", "帮办代办须记录申请人的授权委托（authorisation.document）")
+    if provided is not None:
+        _require_materials(plan, provided, deferred)
     region_code = data.get("region") or (hall.region_id if hall else None)
     if region_code is None:
         raise _bad(kind, "无法确定办理区划")
@@ -323,6 +338,8 @@ def submit(
         plan=data,
         form=clean_form,
         limit_days=plan.limit_days,
+        delivery_method=delivery_method,
+        delivery_address=delivery_address,
     )
     # the number comes from its own short transaction (numbering.allocate), not this one
     application.number = numbering.allocate(region_code, timezone.localdate(now))
@@ -484,6 +501,30 @@ def _who(actor: User, channel: str, on_behalf: dict | None, form: dict) -> tuple
         actor.phone or form.get("applicant.phone", ""),
         hall,
     )
+
+
+def _require_materials(plan, provided: set[str], deferred) -> None:
+    for line in plan.materials:
+        if not line.required or line.exempt or line.material in provided:
+            continue
+        if line.material in deferred and not is_key_material(line.as_dict()):
+            continue
+        if line.material in deferred:
+            raise _bad(f"m.{line.material}", f"“{line.name}”是核心材料，不能容缺，请上传")
+        raise _bad(f"m.{line.material}", f"请上传“{line.name}”（必须提交的材料）")
+
+
+def _delivery(delivery: dict[str, Any] | None) -> tuple[str, str]:
+    """出件方式, asked once when applying: window pickup (the default), mail (with the address)
+    or electronic delivery."""
+    delivery = delivery or {}
+    method = text.clean(delivery.get("method"), "delivery_method", max_length=20) or "window"
+    if method not in DELIVERY_METHODS:
+        raise _bad("delivery_method", "出件方式应为：" + "、".join(DELIVERY_METHODS.values()))
+    address = text.clean(delivery.get("address"), "delivery_address", max_length=300)
+    if method == "mail" and not address:
+        raise _bad("delivery_address", "选择邮寄送达时请填写邮寄地址")
+    return method, address if method == "mail" else ""
 
 
 def _enterprise(actor: User, uscc: str | None, hall: Hall | None) -> Enterprise | None:

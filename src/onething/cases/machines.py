@@ -10,7 +10,8 @@ as buttons and ``actions``, and the state labels are the models' choices.
 - :data:`SUBCASE` — 子件 (``SubCase.status``), one per member item, routed to its department;
 - :data:`EXTENSION` — 延期 requests (``Extension.status``), recorded on their sub-case;
 - :data:`POST_CHECK` — 告知承诺事后核查 (``PostCheck.status``);
-- :data:`INSPECTION` — 联合现场核查 (``Inspection.status``), recorded on the application.
+- :data:`INSPECTION` — 联合现场核查 (``Inspection.status``), recorded on the application;
+- :data:`DRAFT` — 申请草稿 (``Draft.status``): saved, resumed, submitted or discarded.
 
 Guards read a context the lifecycle builds (:func:`onething.cases.lifecycle.context`): the
 application's state, the decision asked for, the inspection's outcome, whether a 延期 request
@@ -20,7 +21,7 @@ is pending.
 from __future__ import annotations
 
 from onething.cases.access import APPLICANT, APPROVER, CLERK, SUPERVISOR, SYSTEM
-from onething.cases.models import Application, Extension, Inspection, PostCheck, SubCase
+from onething.cases.models import Application, Draft, Extension, Inspection, PostCheck, SubCase
 from onething.kernel.machine import NEW, SAME, Guard, event, machine
 from onething.workflow.engine import register
 
@@ -144,6 +145,16 @@ SUBCASE = register(
                 guards=["application_running", "inspection_done", "inspection_not_failed"],
             ),
             event("stop", UNDECIDED, SS.STOPPED, [SYSTEM], "终止办理"),
+            # a supervisor's 督办 note on a running sub-case: recorded (and told to the
+            # department), the state does not move
+            event(
+                "supervise",
+                [SS.WAITING, SS.IN_REVIEW, SS.SPECIAL],
+                SAME,
+                [SUPERVISOR],
+                "督办",
+                guards=["application_running"],
+            ),
         ],
     ),
     "cases.subcase",
@@ -279,6 +290,23 @@ INSPECTION = register(
     "cases.inspection",
 )
 
+DRAFT = register(
+    machine(
+        "cases.draft",
+        audit_kind="draft",
+        states=dict(Draft.Status.choices),
+        terminal=[Draft.Status.SUBMITTED, Draft.Status.DISCARDED],
+        role_names=ROLE_NAMES,
+        new_label="尚未保存",
+        events=[
+            event("save_draft", [NEW, Draft.Status.EDITING], Draft.Status.EDITING, [APPLICANT], "保存草稿"),
+            event("submit_draft", Draft.Status.EDITING, Draft.Status.SUBMITTED, [APPLICANT], "提交申请"),
+            event("discard_draft", Draft.Status.EDITING, Draft.Status.DISCARDED, [APPLICANT], "删除草稿"),
+        ],
+    ),
+    "cases.draft",
+)
+
 #: every lifecycle of cases, by the model it governs
 MACHINES = {
     Application: APPLICATION,
@@ -286,4 +314,5 @@ MACHINES = {
     Extension: EXTENSION,
     PostCheck: POST_CHECK,
     Inspection: INSPECTION,
+    Draft: DRAFT,
 }

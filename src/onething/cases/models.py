@@ -150,6 +150,8 @@ class Application(Clock):
         default="",
         choices=[("window", "综合窗口领取"), ("mail", "邮寄送达"), ("electronic", "电子送达")],
     )
+    # asked once, when applying (the window may change it when the result is ready)
+    delivery_address = models.CharField("邮寄地址", max_length=300, blank=True, default="")
     created_at = models.DateTimeField("提交时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
@@ -250,6 +252,35 @@ class SubCase(Clock):
 def upload_name(sha256: str, extension: str) -> str:
     """Content-addressed storage path: the same file uploaded twice is stored once."""
     return f"cases/{sha256[:2]}/{sha256[2:4]}/{sha256}.{extension}"
+
+
+class ResultFile(models.Model):
+    """办理结果文件: the certificate or approval document an approver files with a decision.
+
+    Checked like a material (PDF/JPEG/PNG by magic bytes and structure, ``cases.uploads``) and
+    stored content-addressed under MEDIA_ROOT; recorded in the decision's transaction with an
+    audit record (``subcase.result_file``). The applicant and staff who see the sub-case
+    download it from the case page (always as an attachment).
+    """
+
+    subcase = models.ForeignKey(SubCase, on_delete=models.CASCADE, related_name="result_files")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField("大小（字节）", default=0)
+    content_type = models.CharField(max_length=40)
+    filename = models.CharField("原文件名", max_length=200, blank=True)
+    path = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "办理结果文件"
+        verbose_name_plural = "办理结果文件"
+        ordering = ["subcase_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.subcase_id} 办理结果文件 {self.pk}"
 
 
 class Material(models.Model):
@@ -470,6 +501,7 @@ class Notice(models.Model):
         ("correction", "补正材料通知书"),
         ("gaps", "容缺受理告知书"),
         ("completion", "办结通知书"),
+        ("refusal", "不予行政许可决定书"),
     ]
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.OneToOneField(
@@ -537,3 +569,54 @@ class GapRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_code}：{self.get_action_display()}"
+
+
+class Draft(models.Model):
+    """An application not yet submitted (草稿): the answers, the form as typed so far and the
+    files already chosen (:class:`DraftFile`), so a refused submission loses nothing and a
+    person can come back later. Its lifecycle is the ``cases.draft`` machine."""
+
+    class Status(models.TextChoices):
+        EDITING = "editing", "草稿"
+        SUBMITTED = "submitted", "已提交"
+        DISCARDED = "discarded", "已删除"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.EDITING)
+    kind = models.CharField("类型", max_length=10)
+    code = models.CharField("一件事/事项编码", max_length=64)
+    name = models.CharField("名称", max_length=200)
+    answers = models.JSONField("情形回答", default=dict, blank=True)
+    form = models.JSONField("已填写的信息", default=dict, blank=True)
+    extra = models.JSONField("申请身份与出件方式", default=dict, blank=True)
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("保存时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "申请草稿"
+        verbose_name_plural = "申请草稿"
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["owner", "status"], name="draft_owner_status")]
+
+
+class DraftFile(models.Model):
+    """A material file chosen for a draft: checked and stored like any upload, content-addressed
+    under MEDIA_ROOT, and handed to the application when the draft is submitted."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="files")
+    material = models.CharField("材料类型", max_length=64)
+    name = models.CharField("材料名称", max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField("大小（字节）")
+    content_type = models.CharField(max_length=40)
+    filename = models.CharField("原文件名", max_length=200, blank=True)
+    path = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "草稿材料"
+        verbose_name_plural = "草稿材料"
+        ordering = ["draft_id", "id"]

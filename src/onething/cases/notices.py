@@ -1,4 +1,4 @@
-"""文书: 受理通知书, 不予受理决定书, 补正材料通知书, 容缺受理告知书, 办结通知书.
+"""文书: 受理通知书, 不予受理决定书, 补正材料通知书, 容缺受理告知书, 办结通知书, 不予行政许可决定书.
 
 A notice is issued inside the transition that causes it (same transaction) and stored with its
 content; it never changes afterwards. Each notice is issued as a verifiable document
@@ -12,6 +12,12 @@ service with its SHA-256 on the document: the owner (the applicant person) gets 
 everyone else with the personal numbers in its text masked. Later downloads serve the stored
 file (:func:`pdf_for`). Rendering at issue time would put about 150 ms per audience into the
 transition's locked transaction, so it waits for the first reader.
+
+A refusal — 不予受理 (行政许可法 art. 32) or 不予许可 (art. 38) — tells the applicant of their
+remedies (:func:`remedies`): 行政复议 within 60 days (行政复议法 art. 20) to the people's
+government at the issuer's level (or, for a vertically led organ, its superior department) and
+行政诉讼 within 6 months (行政诉讼法 art. 46) before the people's court; the bodies are written
+into the notice's content when it is issued.
 """
 
 from __future__ import annotations
@@ -22,13 +28,23 @@ from pathlib import Path
 from onething.accounts.masking import mask_values
 from onething.cases.access import is_owner
 from onething.cases.models import Application, Notice
-from onething.directory.models import Department
+from onething.directory.models import Department, Region
 from onething.documents import kinds
 from onething.documents import service as documents
 from onething.documents.render import qr_svg
 from onething.documents.render import render_pdf as render_document
 
-KIND_MARK = {"acceptance": "受", "rejection": "不受", "correction": "补", "gaps": "容", "completion": "结"}
+KIND_MARK = {
+    "acceptance": "受",
+    "rejection": "不受",
+    "correction": "补",
+    "gaps": "容",
+    "completion": "结",
+    "refusal": "不许",
+}
+#: 行政复议法 art. 20: within 60 days of learning of the decision; 行政诉讼法 art. 46: 6 months
+RECONSIDERATION_PERIOD = "六十日"
+LITIGATION_PERIOD = "六个月"
 #: the documents kind of each notice kind (``cases.notice.acceptance`` …), registered with its name
 DOCUMENT_KINDS = {kind: kinds.register(f"cases.notice.{kind}", label) for kind, label in Notice.KINDS}
 #: who reads a stored rendering: the owner (in full) or anyone else (personal numbers masked),
@@ -42,6 +58,24 @@ def _issuer(app: Application) -> str:
         return app.hall.name
     code = app.plan.get("lead_department") or ""
     return Department.objects.filter(code=code).values_list("name", flat=True).first() or "政务服务中心"
+
+
+def remedies(region_code: str | None) -> dict:
+    """Where and how long the applicant may challenge a refusal issued in ``region_code``: 行政复议
+    to the people's government of that region (a vertically led organ: its superior department),
+    行政诉讼 before the people's court where the organ sits."""
+    name = (
+        Region.objects.filter(code=region_code).values_list("name", flat=True).first()
+        if region_code
+        else None
+    )
+    return {
+        "reconsideration_period": RECONSIDERATION_PERIOD,
+        "reconsideration_body": f"{name}人民政府" if name else "本级人民政府",
+        "reconsideration_superior": "上一级主管部门",
+        "litigation_period": LITIGATION_PERIOD,
+        "court": "作出决定的行政机关所在地有管辖权的人民法院",
+    }
 
 
 def _content(app: Application, kind: str, extra: dict | None) -> dict:
@@ -63,6 +97,7 @@ def _content(app: Application, kind: str, extra: dict | None) -> dict:
         content["commitment_date"] = app.gap_commitment_date.isoformat() if app.gap_commitment_date else None
     if kind == "rejection":
         content["reason"] = app.reason
+        content["remedies"] = remedies(app.region_id)
     if kind == "completion":
         content["members"] = [
             {
@@ -74,19 +109,25 @@ def _content(app: Application, kind: str, extra: dict | None) -> dict:
             }
             for s in app.subcases.select_related("department").order_by("position")
         ]
+        refused = app.subcases.filter(status="refused").select_related("department").first()
+        if refused is not None:
+            content["remedies"] = remedies(refused.department.region_id)
     content.update(extra or {})
     return content
 
 
-def issue(app: Application, kind: str, actor, today: dt.date, extra: dict | None = None) -> Notice:
+def issue(
+    app: Application, kind: str, actor, today: dt.date, extra: dict | None = None, *, issuer: str = ""
+) -> Notice:
     """Create the notice and its verifiable document (call inside the transition's transaction).
 
     The notice shares its document's id, so the stored renderings (named by document id) and
-    the notice's download URL name the same thing.
+    the notice's download URL name the same thing. ``issuer``: the organ that decided, when it
+    is not the application's (a department's 不予许可).
     """
     sequence = app.notices.filter(kind=kind).count() + 1
     number = f"{KIND_MARK[kind]}字〔{today.year}〕{app.number}-{sequence}号"
-    issuer = _issuer(app)
+    issuer = issuer or _issuer(app)
     content = _content(app, kind, extra)
     document = documents.issue(
         kind=DOCUMENT_KINDS[kind],
@@ -108,6 +149,18 @@ def issue(app: Application, kind: str, actor, today: dt.date, extra: dict | None
         content=content,
         issued_by=actor if getattr(actor, "pk", None) else None,
     )
+
+
+def issue_refusal(app: Application, sub, actor, today: dt.date) -> Notice:
+    """不予行政许可决定书 for ``sub`` (art. 38): issued by its department, with the reasons and the
+    applicant's remedies (call inside the decision's transaction)."""
+    department = sub.department
+    extra = {
+        "member": {"number": sub.number, "name": sub.item_name, "department": department.name},
+        "reasons": sub.reasons,
+        "remedies": remedies(department.region_id),
+    }
+    return issue(app, "refusal", actor, today, extra, issuer=department.name)
 
 
 def verify_url(notice: Notice) -> str:

@@ -10,10 +10,12 @@ Approvers see only their own department's sub-cases in detail.
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils import timezone
 
-from onething.accounts.masking import mask_text, text_for
+from onething.accounts.masking import text_for
 from onething.audit.models import AuditRecord
-from onething.cases import lifecycle
+from onething.calendar.service import get_calendar
+from onething.cases import lifecycle, results, urgency
 from onething.cases.access import (
     APPLICANT,
     APPROVER,
@@ -27,6 +29,7 @@ from onething.cases.lifecycle.base import inspection_state, pending_extension
 from onething.cases.machines import DECIDED_SUBCASE, EXTENSION, INSPECTION, MACHINES, RUNNING
 from onething.cases.models import Application, Extension, SubCase
 from onething.cases.notices import verify_url
+from onething.cases.personal import form_for_viewer
 from onething.kernel.codes import mask_id_number, mask_phone
 from onething.kernel.machine import NEW
 
@@ -34,6 +37,7 @@ from onething.kernel.machine import NEW
 RECORD_NAMES = {
     "application.upload": "上传材料",
     "application.receive": "窗口收取纸质材料",
+    "subcase.result_file": "上传办理结果文件",
 }
 
 
@@ -53,7 +57,7 @@ ACTION_NAMES = _action_names()
 #: internal steps of a case, not shown in the applicant's history: a 延期 request and its
 #: refusal are between the department and the supervisor (the applicant is told an approved
 #: extension and its reason)
-INTERNAL_ACTIONS = ("subcase.request_extension", "subcase.refuse_extension")
+INTERNAL_ACTIONS = ("subcase.request_extension", "subcase.refuse_extension", "subcase.supervise")
 
 
 def material_view(m) -> dict:
@@ -72,19 +76,21 @@ def material_view(m) -> dict:
     }
 
 
-def _mask_form(plan: dict, form: dict) -> dict:
-    types = {f["element"]: f.get("type") for f in plan.get("form", [])}
-    out = {}
-    for key, value in form.items():
-        if types.get(key) == "id_number" and isinstance(value, str):
-            out[key] = mask_id_number(value)
-        elif types.get(key) == "phone" and isinstance(value, str):
-            out[key] = mask_phone(value)
-        elif isinstance(value, str):
-            out[key] = mask_text(value)
-        else:
-            out[key] = value
-    return out
+def _mask_form(plan: dict, form: dict, needed_items=frozenset()) -> dict:
+    """The form for anyone but the owner (``personal.form_for_viewer``)."""
+    return form_for_viewer(plan, form, owner=False, needed_items=needed_items)
+
+
+#: the sub-case states in which its department works on the form
+REVIEWING = (SubCase.Status.IN_REVIEW, SubCase.Status.SPECIAL)
+
+
+def needed_items(viewer, roles: set[str], subs: list[SubCase]) -> set[str]:
+    """Items whose review ``viewer`` is doing now: the step that needs their account fields."""
+    if APPROVER not in roles:
+        return set()
+    departments = approver_departments(viewer)
+    return {s.item_code for s in subs if s.department_id in departments and s.status in REVIEWING}
 
 
 def post_check_view(sub: SubCase, owner: bool) -> dict | None:
@@ -136,14 +142,22 @@ def visible_subcases(app: Application, viewer, roles: set[str]) -> list[SubCase]
     return [s for s in subs if s.department_id in departments]
 
 
-def application_view(app: Application, viewer, roles: set[str] | None = None) -> dict:
+DELIVERY_CHOICES = Application._meta.get_field("delivery_method").choices
+
+
+def application_view(app: Application, viewer, roles: set[str] | None = None, today=None) -> dict:
+    """The application as ``viewer`` may see it; ``today`` (default: the local date) words the
+    sub-cases' lights (``urgency.light``: “黄灯：剩余1个工作日”, none once decided)."""
     roles = roles if roles is not None else roles_for(viewer, app)
+    today = today or timezone.localdate()
     owner = is_owner(viewer, app)
     subs = visible_subcases(app, viewer, roles)
     staff = bool(roles & {CLERK, APPROVER, SUPERVISOR})
     extensions = extension_views(subs, staff, owner)
     numbers = [app.number, *(s.number for s in subs)]
-    form = dict(app.form) if owner else _mask_form(app.plan, app.form)
+    form = dict(app.form) if owner else _mask_form(app.plan, app.form, needed_items(viewer, roles, subs))
+    result_files = results.views_of(subs, owner)
+    calendar = get_calendar() if any(s.warning for s in subs) else None  # read once, when needed
     history = (
         AuditRecord.objects.filter(
             Q(object_type="application", object_id=app.number)
@@ -173,11 +187,17 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
             "agent": app.agent.display_name if app.agent_id else None,
         },
         "intake": app.intake,
+        "delivery": {
+            "method": app.delivery_method or "window",
+            "method_name": dict(DELIVERY_CHOICES)[app.delivery_method or "window"],
+            "address": text_for(app.delivery_address, owner=owner),
+        },
         "limit_days": app.limit_days,
         "created_at": app.created_at,
         "accepted_at": app.accepted_at,
         "due_date": app.due_date,
         "warning": app.warning,
+        "light": urgency.application_light(app),
         "gap_commitment_date": app.gap_commitment_date,
         "reason": text_for(app.reason, owner=owner),
         "form": form,
@@ -198,6 +218,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
                 "started_on": s.started_on,
                 "due_date": s.due_date,
                 "warning": s.warning,
+                "light": urgency.light(s, today, calendar),
                 "handler": s.handler.display_name if s.handler_id else None,
                 "decision": s.decision,
                 "reasons": text_for(s.reasons, owner=owner),
@@ -205,6 +226,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None) ->
                 "inspection_required": s.inspection_required,
                 "post_check": post_check_view(s, owner),
                 "extensions": extensions.get(s.pk, []),
+                "result_files": result_files.get(s.pk, []),
                 "actions": subcase_actions(app, s, roles_for(viewer, app, s)),
             }
             for s in subs

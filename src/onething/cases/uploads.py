@@ -356,6 +356,48 @@ def store_upload(application: Application, material_code: str, upload, actor, no
     now = now or timezone.now()
     line = _material_line(application, material_code)
     _check_state(application)  # before reading a large body for nothing; again under the lock
+    checked = check_file(upload)
+    try:
+        with transaction.atomic():
+            app = Application.objects.select_for_update().get(pk=application.pk)
+            _check_state(app)
+            _check_counts(app, material_code, line)
+            material = _record_material(app, material_code, line, stored_fields(checked), actor, now)
+    finally:
+        checked.discard()  # already gone when it was moved into place
+    return material
+
+
+def stored_fields(checked: Checked) -> dict:
+    """Put a checked file in place; the fields a material (or a draft's file) records of it."""
+    return {
+        "sha256": checked.staged.sha256,
+        "size": checked.staged.size,
+        "content_type": checked.content_type,
+        "filename": checked.filename,
+        "path": place_checked(checked),
+    }
+
+
+@dataclass
+class Checked:
+    """An upload that passed every check (:func:`check_file`), staged under MEDIA_ROOT until
+    the caller places it (:func:`place_checked`) inside its transaction; :meth:`discard`
+    removes the staged copy whatever happened (a no-op once it was moved into place)."""
+
+    staged: Staged
+    content_type: str
+    extension: str
+    filename: str
+
+    def discard(self) -> None:
+        self.staged.path.unlink(missing_ok=True)
+
+
+def check_file(upload) -> Checked:
+    """The checks of :func:`store_upload` for a file that is not a material line (an approver's
+    result document): size, type by magic bytes, structure. Raises the same refusals, with no
+    file left behind."""
     limit = int(settings.ONETHING["UPLOAD_MAX_BYTES"])
     if (upload.size or 0) > limit:
         raise _size_refused(limit)
@@ -365,39 +407,64 @@ def store_upload(application: Application, material_code: str, upload, actor, no
     try:
         with staged.path.open("rb") as fp:
             content_type, extension = identify(fp)
-        with transaction.atomic():
-            app = Application.objects.select_for_update().get(pk=application.pk)
-            _check_state(app)
-            _check_counts(app, material_code, line)
-            name = _place(staged, root, extension)
-            material = Material.objects.create(
-                application=app,
-                material=material_code,
-                name=line["name"],
-                source="upload",
-                sha256=staged.sha256,
-                size=staged.size,
-                content_type=content_type,
-                filename=os.path.basename(getattr(upload, "name", "") or "")[:200],
-                path=name,
-                uploaded_by=actor,
-            )
-            gap = fulfil_gap(app, material_code, now)
-            record(
-                "application.upload",
-                "application",
-                app.number,
-                actor=actor,
-                data={
-                    "material": material_code,
-                    "sha256": staged.sha256,
-                    "size": staged.size,
-                    "gap_fulfilled": gap,
-                },
-                at=now,
-            )
-    finally:
-        staged.path.unlink(missing_ok=True)  # already gone when it was moved into place
+    except BaseException:
+        staged.path.unlink(missing_ok=True)
+        raise
+    filename = os.path.basename(getattr(upload, "name", "") or "")[:200]
+    return Checked(staged=staged, content_type=content_type, extension=extension, filename=filename)
+
+
+def place_checked(checked: Checked) -> str:
+    """Move a checked file to its content-addressed name; returns the name (under MEDIA_ROOT)."""
+    return _place(checked.staged, Path(settings.MEDIA_ROOT), checked.extension)
+
+
+def sandboxed_download(fp, content_type: str, filename: str) -> FileResponse:
+    """A stored file as a download with the headers of :func:`material_response`."""
+    response = FileResponse(
+        fp, content_type=content_type or "application/octet-stream", as_attachment=True, filename=filename
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP
+    return response
+
+
+def adopt(app: Application, material_code: str, stored: dict, actor, now) -> Material:
+    """Record a file already checked and in place (a draft's) as a material of ``app``, with
+    the same counts, 容缺 fulfilment and audit record as an upload."""
+    line = _material_line(app, material_code)
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=app.pk)
+        _check_state(app)
+        _check_counts(app, material_code, line)
+        return _record_material(app, material_code, line, stored, actor, now)
+
+
+def _record_material(app: Application, material_code: str, line: dict, stored: dict, actor, now) -> Material:
+    """The material row, its 容缺 fulfilment and its audit record (caller holds the row lock)."""
+    material = Material.objects.create(
+        application=app,
+        material=material_code,
+        name=line["name"],
+        source="upload",
+        uploaded_by=actor,
+        **{k: stored[k] for k in ("sha256", "size", "content_type", "filename", "path")},
+    )
+    gap = fulfil_gap(app, material_code, now)
+    record(
+        "application.upload",
+        "application",
+        app.number,
+        actor=actor,
+        data={
+            "material": material_code,
+            "sha256": stored["sha256"],
+            "size": stored["size"],
+            "gap_fulfilled": gap,
+        },
+        at=now,
+    )
     return material
 
 

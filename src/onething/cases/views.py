@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onething.accounts.masking import text_for
-from onething.cases import intake, lifecycle, machines, notices
+from onething.audit.log import record as audit_record
+from onething.cases import board, desk, drafts, intake, lifecycle, machines, notices, results, urgency
 from onething.cases.access import (
     APPLICANT,
     APPROVER,
@@ -36,6 +41,7 @@ from onething.cases.access import (
     supervised_cases,
     supervised_regions,
 )
+from onething.cases.lifecycle.intake_decisions import is_key_material
 from onething.cases.models import (
     Application,
     Channel,
@@ -44,14 +50,17 @@ from onething.cases.models import (
     Material,
     Notice,
     PostCheck,
+    ResultFile,
     SubCase,
 )
-from onething.cases.progress import application_view
+from onething.cases.progress import application_view, visible_subcases
 from onething.core.errors import Refused, status_of
+from onething.core.text import label as textrule_label
 from onething.documents import views as documents_views
 from onething.kernel import text as textrule
 
 S = Application.Status
+DELIVERY_CHOICES = Application._meta.get_field("delivery_method").choices
 
 
 def _visible(request, number: str) -> tuple[Application, set[str]]:
@@ -75,17 +84,28 @@ def my_applications(request):
         "approver": bool(approver_departments(request.user)),
         "supervisor": bool(supervised_regions(request.user)),
     }
-    return render(request, "cases/my_list.html", {"applications": apps, "staff": staff})
+    context = {"applications": apps, "staff": staff, "drafts": drafts.open_drafts(request.user)[:20]}
+    return render(request, "cases/my_list.html", context)
+
+
+@login_required
+@require_POST
+def discard_draft(request, draft_id: int):
+    """删除草稿 (the owner's own; 404 for anyone else's)."""
+    draft = drafts.open_drafts(request.user).filter(pk=draft_id).first()
+    if draft is None:
+        raise Http404
+    drafts.discard(draft, request.user, timezone.now())
+    messages.success(request, f"已删除草稿：{draft.name}")
+    return redirect("cases:mine")
 
 
 def _answers_from(request_data, plan_questions) -> dict[str, str]:
     return {q.id: request_data.get(f"a.{q.id}", "") for q in plan_questions}
 
 
-def _apply_context(request, kind: str, code: str, window: bool):
-    raw = {k[2:]: v for k, v in request.GET.items() if k.startswith("a.")}
-    if request.method == "POST":
-        raw = {k[2:]: v for k, v in request.POST.items() if k.startswith("a.")}
+def _apply_context(request, kind: str, code: str, window: bool, data):
+    raw = {k[2:]: v for k, v in data.items() if k.startswith("a.")}
     try:
         plan = intake.load_plan(kind, code, raw, strings=True)
     except Refused as exc:
@@ -109,79 +129,266 @@ ERROR_INPUTS = {
     "authorisation": "authorisation_document",
     "authorisation.document": "authorisation_document",
     "received": "received",
+    "delivery_method": "delivery_method",
+    "delivery_address": "delivery_address",
+}
+
+
+#: what the platform already holds of the signed-in person, by form element
+PERSON_ELEMENTS = {
+    "applicant.name": "real_name",
+    "applicant.id_number": "id_number",
+    "applicant.phone": "phone",
+}
+#: the typed choices of the apply page besides the form, kept in a draft
+EXTRA_INPUTS = (
+    "mode",
+    "enterprise",
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_phone",
+    "authorisation_document",
+    "delivery_method",
+    "delivery_address",
+)
+
+
+def _prefill(user, plan) -> dict[str, str]:
+    """The form as the platform can fill it for ``user``: their own name, ID number and phone,
+    and what they typed for the same elements in their latest application."""
+    values: dict[str, str] = {}
+    latest = own_applications(user).exclude(form={}).order_by("-id").values_list("form", flat=True).first()
+    elements = {f.element for f in plan.form}
+    for element, value in (latest or {}).items():
+        if element in elements and isinstance(value, str | int | float):
+            values[element] = str(value)
+    for element, attribute in PERSON_ELEMENTS.items():
+        if element in elements and getattr(user, attribute, ""):
+            values[element] = getattr(user, attribute)
+    return values
+
+
+def _page_message(plan, error) -> str:
+    """The refusal in the page's words: a place in the form is named by its label, never by
+    its path (the gateway's "“申请表”…（form.child.name）" reads "“新生儿姓名”…")."""
+    message, field = error.message, error.field or ""
+    suffix = f"（{field}）"
+    if field.startswith("form.") and message.endswith(suffix):
+        message = message[: -len(suffix)].replace("“申请表”", f"“{_field_label(plan, field)}”", 1)
+    return message
+
+
+def _field_label(plan, field: str | None) -> str:
+    """The Chinese name of an error's field, for the page (never ``form.mother.id_number``)."""
+    if not field:
+        return ""
+    if field.startswith("form."):
+        labels = {f.element: f.label for f in plan.form}
+        return labels.get(field[5:], textrule_label(field))
+    if field.startswith("m."):
+        return next((m.name for m in plan.materials if m.material == field[2:]), "申请材料")
+    return APPLY_LABELS.get(field, textrule_label(field))
+
+
+APPLY_LABELS = {
+    "mode": "申请身份",
+    "enterprise": "申请企业",
+    "applicant": "申请人",
+    "applicant.name": "申请人姓名",
+    "applicant.id_number": "申请人公民身份号码",
+    "applicant.phone": "申请人联系电话",
+    "agent_authorisation": "授权委托书",
+    "authorisation": "授权委托书",
+    "authorisation.document": "授权委托书",
+    "received": "已收取材料",
+    "delivery_method": "出件方式",
+    "delivery_address": "邮寄地址",
 }
 
 
 @login_required
 def apply(request, kind: str, code: str, window: bool = False):
-    """一表申请: questions first (情形引导), then the one merged form and one set of materials."""
+    """一表申请: questions first (情形引导), then the one merged form and one set of materials.
+
+    Online, what was typed and chosen is kept in a draft (:mod:`onething.cases.drafts`) when the
+    person asks (保存草稿) and whenever the submission is refused, so no file has to be chosen
+    twice; ``?draft=`` resumes one.
+    """
     if kind not in ("bundle", "item"):
         raise Http404
     if window and not clerk_halls(request.user):
         raise Http404
-    plan, raw = _apply_context(request, kind, code, window)
+    data = request.POST if request.method == "POST" else request.GET
+    if (
+        not window
+        and data.get("draft")
+        and (number := drafts.submitted_number(request.user, data.get("draft")))
+    ):
+        messages.info(request, f"该草稿已提交，办件编号 {number}")
+        return redirect("cases:detail", number=number)
+    draft = (
+        None if window or not data.get("draft") else drafts.get(request.user, data.get("draft"), kind, code)
+    )
+    if draft is not None and request.method == "GET":
+        data = _draft_data(draft)
+    plan, raw = _apply_context(request, kind, code, window, data)
     error = None
+    refused_files: dict[str, str] = {}
     # 申请身份 (applicant page only): in person, for an enterprise the user is authorised for,
     # or as 帮办代办 for someone else (any signed-in user, as in intake; the authorisation is recorded)
     enterprises = [] if window else authorised_enterprises(request.user)
-    mode = "window" if window else request.POST.get("mode", "self")
+    mode = "window" if window else data.get("mode", "self")
+    now = timezone.now()
     if request.method == "POST" and not plan.open_questions:
         form = {f.element: request.POST.get(f"f.{f.element}", "") for f in plan.form}
-        on_behalf = enterprise = authorisation = None
-        if window or mode == "agent":
-            on_behalf = {
-                "name": request.POST.get("applicant_name", ""),
-                "id_number": request.POST.get("applicant_id_number", ""),
-                "phone": request.POST.get("applicant_phone", ""),
-            }
-        ua = request.headers.get("User-Agent", "")
-        channel = Channel.WINDOW if window else (Channel.MOBILE if "Mobile" in ua else Channel.WEB)
+        chosen = {
+            line.material: request.FILES[f"m.{line.material}"]
+            for line in plan.materials
+            if not line.exempt and f"m.{line.material}" in request.FILES
+        }
         try:
-            if not window and mode not in APPLY_MODES:
-                raise lifecycle.InvalidAction("请选择申请身份：本人、企业或帮办代办", "mode")
-            if mode == "enterprise":
-                enterprise = request.POST.get("enterprise", "").strip().upper()
-                if not enterprise:
-                    raise lifecycle.InvalidAction("请选择以其名义申请的企业", "enterprise")
-            if mode == "agent":
-                channel = Channel.AGENT
-                document = request.POST.get("authorisation_document", "").strip()
-                authorisation = {"document": document} if document else {}
-            submission = intake.submit(
-                request.user,
-                kind=kind,
-                code=code,
-                answers=raw,
-                form={k: v for k, v in form.items() if v != ""},
-                channel=channel,
-                idempotency_key=request.POST.get("idempotency_key", ""),
-                on_behalf=on_behalf,
-                enterprise=enterprise,
-                agent_authorisation=authorisation,
-                strings=True,
-                received=[m for m in request.POST.getlist("received") if m] if window else (),
-            )
-            app = submission.application
+            if not window and (chosen or draft is not None or request.POST.get("action") == "save_draft"):
+                draft, refused_files = drafts.save(
+                    request.user,
+                    draft,
+                    kind=kind,
+                    code=code,
+                    name=plan.name,
+                    answers=raw,
+                    form=form,
+                    extra={k: request.POST.get(k, "") for k in EXTRA_INPUTS},
+                    files=chosen,
+                    lines={m.material: m.name for m in plan.materials},
+                    now=now,
+                )
+                chosen = {}
+            if refused_files:
+                material, message = next(iter(refused_files.items()))
+                raise lifecycle.InvalidAction(message, f"m.{material}")
+            if request.POST.get("action") == "save_draft" and not window:
+                messages.success(
+                    request, "草稿已保存：已填写的信息和已选择的文件都已保留，可在“我的办件”中继续填写"
+                )
+                return redirect(f"{request.path}?draft={draft.pk}")
+            provided = None if window else {*drafts.kept_files(draft), *chosen}
+            submission = _submit(request, kind, code, raw, form, mode, window, provided)
         except Refused as exc:
             error = exc
         else:
-            # the application exists from here on: a bad file must not hide that from the applicant
-            messages.success(request, f"申请已提交，办件编号 {app.number}")
+            app = submission.application
+            if not submission.created:  # the same form again (a double click, a reload)
+                if (
+                    draft is not None
+                    and draft.status == draft.Status.EDITING
+                    and draft.application_id is None
+                ):
+                    drafts.discard(draft, request.user, now)  # its files are the first post's again
+                messages.info(request, f"该申请已提交过，办件编号 {app.number}")
+                return redirect("cases:detail", number=app.number)
+            # the application exists from here on: a file that cannot be added must not hide that
+            failed = drafts.submitted(draft, app, request.user, now) if draft is not None else []
             for line in plan.materials:
-                upload = request.FILES.get(f"m.{line.material}")
-                if upload is not None and not line.exempt:
+                upload = chosen.get(line.material)
+                if upload is not None:
                     try:
                         intake.store_upload(app, line.material, upload, request.user)
                     except Refused as exc:
-                        messages.error(request, f"“{line.name}”上传失败：{exc.message}，请在本页补充上传")
+                        failed.append(f"{line.name}（{exc.message}）")
+            messages.success(request, _submitted_message(app, window))
+            for name in failed:
+                messages.error(request, f"“{name}”未能加入申请，请在本页补充上传")
             return redirect("cases:detail", number=app.number)
-    context = {
+    context = _apply_page(request, plan, kind, code, raw, data, window, mode, enterprises, draft, error)
+    return render(request, "cases/apply.html", context, status=400 if error else 200)
+
+
+def _draft_data(draft) -> dict:
+    """A saved draft as the page's inputs (``a.*``, ``f.*`` and the other choices)."""
+    values = {f"a.{k}": v for k, v in draft.answers.items()}
+    values.update({f"f.{k}": v for k, v in draft.form.items()})
+    values.update({k: v for k, v in draft.extra.items() if k in EXTRA_INPUTS})
+    values["draft"] = str(draft.pk)
+    return values
+
+
+def _submit(request, kind, code, raw, form, mode, window, provided) -> intake.Submission:
+    on_behalf = enterprise = authorisation = None
+    if window or mode == "agent":
+        on_behalf = {
+            "name": request.POST.get("applicant_name", ""),
+            "id_number": request.POST.get("applicant_id_number", ""),
+            "phone": request.POST.get("applicant_phone", ""),
+        }
+    ua = request.headers.get("User-Agent", "")
+    channel = Channel.WINDOW if window else (Channel.MOBILE if "Mobile" in ua else Channel.WEB)
+    if not window and mode not in APPLY_MODES:
+        raise lifecycle.InvalidAction("请选择申请身份：本人、企业或帮办代办", "mode")
+    if mode == "enterprise":
+        enterprise = request.POST.get("enterprise", "").strip().upper()
+        if not enterprise:
+            raise lifecycle.InvalidAction("请选择以其名义申请的企业", "enterprise")
+    if mode == "agent":
+        channel = Channel.AGENT
+        document = request.POST.get("authorisation_document", "").strip()
+        authorisation = {"document": document} if document else {}
+    return intake.submit(
+        request.user,
+        kind=kind,
+        code=code,
+        answers=raw,
+        form={k: v for k, v in form.items() if v != ""},
+        channel=channel,
+        idempotency_key=request.POST.get("idempotency_key", ""),
+        on_behalf=on_behalf,
+        enterprise=enterprise,
+        agent_authorisation=authorisation,
+        strings=True,
+        received=[m for m in request.POST.getlist("received") if m] if window else (),
+        delivery={
+            "method": request.POST.get("delivery_method", ""),
+            "address": request.POST.get("delivery_address", ""),
+        },
+        provided=provided,
+        deferred=set(request.POST.getlist("gap_request")),
+    )
+
+
+def _submitted_message(app: Application, window: bool) -> str:
+    if window:
+        return f"已收件，办件编号 {app.number}：请核对材料后受理"
+    return f"申请已提交，办件编号 {app.number}：综合窗口预审后将通知您，可随时在本页查看进度"
+
+
+def _apply_page(request, plan, kind, code, raw, data, window, mode, enterprises, draft, error) -> dict:
+    typed = request.method == "POST" or draft is not None
+    prefill = {} if window or typed else _prefill(request.user, plan)
+    kept = drafts.kept_files(draft)
+    error_field = error.field if error is not None else None
+    if error is not None:
+        error = SimpleNamespace(message=_page_message(plan, error), field=error_field)
+    return {
         "plan": plan,
         "kind": kind,
         "code": code,
         "answers": raw,
         "window": window,
         "error": error,
+        "error_label": _field_label(plan, error_field),
+        "draft": draft,
+        "materials": [
+            {
+                "line": m,
+                "kept": kept.get(m.material),
+                "invalid": error_field == f"m.{m.material}",
+                # 申请容缺: a required material that is not a key one may follow later
+                "may_defer": not window
+                and m.required
+                and not m.exempt
+                and not is_key_material({"kind": m.kind}),
+                "deferred": m.material in data.getlist("gap_request") if hasattr(data, "getlist") else False,
+            }
+            for m in plan.materials
+        ],
         "fields": [
             {
                 "id": f"f-{n}",
@@ -190,19 +397,18 @@ def apply(request, kind: str, code: str, window: bool = False):
                 "type": f.type,
                 "required": f.required,
                 "choices": f.choices,
-                "value": request.POST.get(f"f.{f.element}", ""),
-                "invalid": error is not None and error.field == f"form.{f.element}",
+                "value": data.get(f"f.{f.element}", "") if typed else prefill.get(f.element, ""),
+                "invalid": error_field == f"form.{f.element}",
             }
             for n, f in enumerate(plan.form, start=1)
         ],
-        "applicant_values": {
-            k: request.POST.get(k, "")
-            for k in ("applicant_name", "applicant_id_number", "applicant_phone", "authorisation_document")
-        },
+        "applicant_values": {k: data.get(k, "") for k in EXTRA_INPUTS},
+        "delivery_methods": DELIVERY_CHOICES,
+        "delivery_method": data.get("delivery_method", "") or "window",
         "mode": mode,
         "enterprises": enterprises,
-        "enterprise_value": request.POST.get("enterprise", "").strip().upper(),
-        "error_input": ERROR_INPUTS.get(error.field) if error is not None and error.field else None,
+        "enterprise_value": data.get("enterprise", "").strip().upper(),
+        "error_input": ERROR_INPUTS.get(error_field) if error_field else None,
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
         "questions": [
             {"id": q.id, "text": q.text, "type": q.type, "choices": q.choices, "value": raw.get(q.id, "")}
@@ -210,7 +416,6 @@ def apply(request, kind: str, code: str, window: bool = False):
         ],
         "upload_max_mb": settings.ONETHING["UPLOAD_MAX_BYTES"] // (1024 * 1024),
     }
-    return render(request, "cases/apply.html", context, status=400 if error else 200)
 
 
 @login_required
@@ -241,16 +446,22 @@ def detail(request, number: str):
             "inspection": _inspection_view(app, owner),
             "agent_document": _agent_document(app, owner),
             "labels": EVENT_LABELS,
+            "delivery_methods": DELIVERY_CHOICES,
         },
     )
 
 
-#: the buttons' names: the application's, its inspection's and its 延期's events (sub-case
-#: events are named in the sub-case block)
+#: the buttons' names, per machine (``labels.application.accept``): the pages name an action
+#: by its machine's label, never by a second list
 EVENT_LABELS = {
-    e.name: e.label
-    for m in (machines.APPLICATION, machines.INSPECTION, machines.EXTENSION)
-    for e in m.events.values()
+    key: {e.name: e.label for e in m.events.values()}
+    for key, m in {
+        "application": machines.APPLICATION,
+        "subcase": machines.SUBCASE,
+        "extension": machines.EXTENSION,
+        "inspection": machines.INSPECTION,
+        "post_check": machines.POST_CHECK,
+    }.items()
 }
 
 
@@ -366,12 +577,35 @@ SUBCASE_ACTIONS = {
 }
 
 
+#: what each button did, as the success message says it (never a bare "操作成功")
+DONE = {
+    "pre_review": "预审通过，待窗口受理",
+    "accept": "已受理，受理通知书已生成，承办部门已开始办理",
+    "accept_with_gaps": "已容缺受理，容缺受理告知书已生成，请申请人按期补齐材料",
+    "accept_on_commitment": "已按告知承诺受理，承办部门将据承诺作出决定",
+    "reject": "已不予受理，不予受理决定书已生成并告知申请人",
+    "request_correction": "已发出补正材料通知书，办理时限暂停计算",
+    "resubmit": "已重新提交补正材料，办理时限恢复计算",
+    "withdraw": "申请已撤回",
+    "result_ready": "办理结果已制作，已告知申请人出件方式",
+    "deliver": "办理结果已送达，已告知申请人",
+    "close": "办件已归档",
+    "schedule_inspection": "联合现场核查已安排，已告知申请人",
+    "record_inspection": "现场核查结果已记录",
+    "start_review": "已签收，开始审查",
+    "decide": "决定已作出，已告知申请人",
+    "start_special_procedure": "特别程序已启动，其间不计入办理时限",
+    "end_special_procedure": "特别程序已结束，恢复计算办理时限",
+    "extend": "办理时限已延长，已告知申请人",
+}
+
+
 @login_required
 @require_POST
 def act(request, number: str, event: str):
     """One endpoint for every button: the event names the lifecycle function."""
     app, roles = _visible(request, number)
-    done = "操作成功"
+    done = DONE.get(event, "已办理")
     try:
         if "sub" in request.POST:
             handler = SUBCASE_ACTIONS.get(event)
@@ -392,7 +626,8 @@ def act(request, number: str, event: str):
                 raise lifecycle.InvalidAction("请选择文件", "file")
             if not roles & {APPLICANT, CLERK}:
                 raise lifecycle.NotPermitted()
-            intake.store_upload(app, material, upload, request.user)
+            stored = intake.store_upload(app, material, upload, request.user)
+            done = f"已上传“{stored.name}”"
         else:
             handler = APPLICATION_ACTIONS.get(event)
             if handler is None:
@@ -414,66 +649,56 @@ def refused(request, exc: Exception, about: str = "") -> None:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def window(request):
-    """综合窗口: intake waiting in the hall, results to hand out, and new intake."""
+    """综合窗口: find an application (by number, applicant name or ID number), intake waiting in
+    the hall, results to hand out, and new intake (bundles, and items grouped by department).
+
+    The search is a POST: an ID number typed into it stays out of URLs, browser history and
+    access logs. The list of items to file for is filtered by ``?offer=``.
+    """
     halls = clerk_halls(request.user)
     if not halls:
         raise Http404
     hall = halls[0]
-    scope = Q(hall=hall) | Q(hall__isnull=True, region_id=hall.region_id)
-    waiting = Application.objects.filter(
-        scope, status__in=[S.SUBMITTED, S.PRE_REVIEWED, S.CORRECTION]
-    ).order_by("created_at")
-    results = Application.objects.filter(scope, status__in=[S.DECIDED, S.RESULT_READY]).order_by("decided_at")
-    bundles, items = intake.hall_offers(hall)
+    mine = Application.objects.filter(Q(hall=hall) | Q(hall__isnull=True, region_id=hall.region_id))
+    waiting = mine.filter(status__in=[S.SUBMITTED, S.PRE_REVIEWED, S.CORRECTION]).order_by("created_at")
+    done = mine.filter(status__in=[S.DECIDED, S.RESULT_READY]).order_by("decided_at")
+    found = desk.find(mine, request.POST.get("q", "")) if request.method == "POST" else None
     return render(
         request,
         "cases/window.html",
         {
             "hall": hall,
+            "found": found,
             "waiting": waiting[:200],
-            "results": results[:200],
-            "bundles": bundles,
-            "items": items,
+            "results": done[:200],
+            "offers": desk.offers(hall, request.GET.get("offer", "")),
         },
     )
-
-
-def _urgency(qs):
-    return qs.annotate(
-        urgency=Case(
-            When(warning="red", then=Value(0)),
-            When(warning="yellow", then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        )
-    ).order_by("urgency", "due_date", "number")
 
 
 @login_required
 @require_GET
 def approver_queue(request):
-    """审批人员: the department's running sub-cases, most urgent first."""
+    """审批人员: the department's running sub-cases, most urgent first (red, yellow, then by due
+    date), with the count of each level; every level said in words as well as in colour."""
     departments = approver_departments(request.user)
     if not departments:
         raise Http404
-    subs = _urgency(
-        SubCase.objects.filter(
-            department_id__in=departments,
-            status__in=[
-                SubCase.Status.IN_REVIEW,
-                SubCase.Status.SPECIAL,
-                SubCase.Status.CORRECTION,
-                SubCase.Status.WAITING,
-            ],
-        ).select_related("application", "handler")
-    )[:300]
+    base = SubCase.objects.filter(department_id__in=departments, status__in=urgency.OPEN_SUBCASE)
+    subs = urgency.ordered(base).select_related("application", "handler")[:300]
+    today = timezone.localdate()
     open_checks = PostCheck.objects.filter(subcase__department_id__in=departments, status="open").count()
     return render(
         request,
         "cases/queue.html",
-        {"subcases": subs, "today": timezone.localdate(), "open_post_checks": open_checks},
+        {
+            "rows": urgency.with_lights(subs, today),
+            "counts": urgency.counts(base),
+            "today": today,
+            "open_post_checks": open_checks,
+        },
     )
 
 
@@ -518,6 +743,7 @@ def _post_checks_page(request, departments, *, failed: str = "", error=None, val
         "soon_days": POST_CHECK_SOON_DAYS,
         "error": error,
         "today": today,
+        "labels": EVENT_LABELS,
     }
     return render(request, "cases/post_checks.html", context, status=status)
 
@@ -569,12 +795,30 @@ def _region_extensions(regions):
     )
 
 
-def _supervisor_page(request, regions, *, failed: int | None = None, error=None, values=None, status=200):
-    subs = _urgency(
-        SubCase.objects.filter(
-            supervised_cases(regions, "application"), warning__in=["yellow", "red"], timed=True
-        ).select_related("application", "department", "handler")
-    )[:500]
+def _supervisor_page(
+    request,
+    regions,
+    *,
+    failed: int | None = None,
+    error=None,
+    values=None,
+    status=200,
+    filters: board.Filters | None = None,
+    supervise_failed: str = "",
+    note: str = "",
+):
+    """The board: 延期 requests to decide (``failed``: the request whose form is shown again with
+    ``error``), and the yellow and red cases by ``filters`` (``supervise_failed``: the sub-case
+    whose 督办 form is shown again with ``note``)."""
+    filters = filters if filters is not None else board.parse(request.GET, regions)
+    subs = list(board.filtered(regions, filters)[: board.PAGE_LIMIT + 1])
+    truncated = len(subs) > board.PAGE_LIMIT
+    rows = board.rows(subs[: board.PAGE_LIMIT], timezone.localdate())
+    for row in rows:
+        sub = row["sub"]
+        row["actions"] = machines.SUBCASE.allowed(
+            sub.status, {SUPERVISOR}, lifecycle.context(sub.application, sub)
+        )
     pending = _region_extensions(regions).filter(status=Extension.Status.PENDING)
     pending = pending.order_by("requested_at", "id")
     requests = [
@@ -588,11 +832,22 @@ def _supervisor_page(request, regions, *, failed: int | None = None, error=None,
         for ext in pending[:300]
     ]
     context = {
-        "subcases": subs,
+        "board_rows": rows,
+        "board_truncated": truncated,
+        "filters": filters,
+        "filter_query": urlencode(filters.query()),
+        "level_choices": board.LEVEL_CHOICES,
+        "level_counts": board.level_counts(regions, filters),
+        "department_counts": board.department_counts(regions, filters),
+        "department_options": board.department_options(regions),
+        "region_options": board.region_options(regions),
+        "supervise_failed": supervise_failed,
+        "note": note,
         "regions": regions,
         "requests": requests,
         "error": error,
         "max_days": lifecycle.MAX_EXTENSION_DAYS,
+        "labels": EVENT_LABELS,
     }
     return render(request, "cases/supervisor.html", context, status=status)
 
@@ -600,11 +855,89 @@ def _supervisor_page(request, regions, *, failed: int | None = None, error=None,
 @login_required
 @require_GET
 def supervisor_board(request):
-    """督查: 延期 requests to decide, and yellow and red cases in the supervised regions."""
+    """督查: 延期 requests to decide, and the yellow and red cases of the supervised regions —
+    counted by level and department, filtered by level, department and region — to 督办."""
     regions = supervised_regions(request.user)
     if not regions:
         raise Http404
     return _supervisor_page(request, regions)
+
+
+def _board_redirect(filters: board.Filters):
+    query = urlencode(filters.query())
+    return redirect(reverse("cases:supervisor") + (f"?{query}" if query else ""))
+
+
+@login_required
+@require_POST
+def supervise_subcase(request, sub: str):
+    """督办 a sub-case of the supervisor's regions with a note (404 outside them); the board
+    comes back with the same filters."""
+    regions = supervised_regions(request.user)
+    subcase = (
+        SubCase.objects.filter(supervised_cases(regions, "application"), number=sub)
+        .select_related("application", "department")
+        .first()
+        if regions
+        else None
+    )
+    if subcase is None:
+        raise Http404
+    filters = board.parse(request.POST, regions)
+    note = request.POST.get("note", "")
+    try:
+        lifecycle.supervise(subcase, request.user, note=note)
+    except Refused as exc:
+        if exc.field != "note":  # e.g. decided meanwhile (409)
+            refused(request, exc, f"{subcase.item_name}（{subcase.number}）")
+            return _board_redirect(filters)
+        return _supervisor_page(
+            request,
+            regions,
+            error=exc,
+            status=status_of(exc),
+            filters=filters,
+            supervise_failed=subcase.number,
+            note=note,
+        )
+    messages.success(
+        request, f"已督办：{subcase.item_name}（{subcase.number}），已通知{subcase.department.name}"
+    )
+    return _board_redirect(filters)
+
+
+#: the Excel export's content type
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+@require_GET
+def supervisor_export(request):
+    """The board's filtered list as an Excel workbook (personal numbers masked); the export is
+    audited."""
+    regions = supervised_regions(request.user)
+    if not regions:
+        raise Http404
+    filters = board.parse(request.GET, regions)
+    now = timezone.now()
+    lines = board.rows(board.filtered(regions, filters)[: board.EXPORT_LIMIT], timezone.localdate(now))
+    data = board.workbook(lines, filters, regions, now)
+    with transaction.atomic():
+        audit_record(
+            "supervision.export",
+            "region",
+            ",".join(r.code for r in regions),
+            actor=request.user,
+            data={**filters.query(), "rows": len(lines)},
+            at=now,
+        )
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="supervision-{timezone.localdate(now):%Y%m%d}.xlsx"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
@@ -676,6 +1009,48 @@ def material_file(request, number: str, material_id: int):
         raise Http404
     try:
         return intake.material_response(material)  # attachment, nosniff, no-store, sandboxed
+    except Refused:
+        raise Http404
+
+
+@login_required
+@require_POST
+def decide(request, number: str):
+    """作出决定 from the case page, with an optional 办理结果文件 (certificate or approval, PDF/JPEG/
+    PNG, checked like every upload before anything is decided)."""
+    app, roles = _visible(request, number)
+    sub = app.subcases.select_related("application").filter(number=request.POST.get("sub", "")).first()
+    if sub is None:
+        raise Http404
+    if not roles & {CLERK, SUPERVISOR, APPLICANT} and APPROVER not in roles_for(request.user, app, sub):
+        raise Http404
+    try:
+        filed = results.decide(
+            sub,
+            request.user,
+            decision=request.POST.get("decision", ""),
+            reasons=request.POST.get("reasons", ""),
+            upload=request.FILES.get("result"),
+        )
+    except Refused as exc:
+        refused(request, exc, sub.item_name)
+    else:
+        sub.refresh_from_db()
+        done = f"已作出决定：{sub.item_name}，{sub.get_status_display()}"
+        messages.success(request, done + ("，办理结果文件已上传" if filed else ""))
+    return redirect("cases:detail", number=app.number)
+
+
+@login_required
+@require_GET
+def result_file(request, number: str, file_id: int):
+    """A 办理结果文件, for whoever sees its sub-case (the applicant; staff of the case)."""
+    app, roles = _visible(request, number)
+    found = ResultFile.objects.select_related("subcase").filter(subcase__application=app, pk=file_id).first()
+    if found is None or found.subcase_id not in {s.pk for s in visible_subcases(app, request.user, roles)}:
+        raise Http404
+    try:
+        return results.response(found)  # attachment, nosniff, no-store, sandboxed
     except Refused:
         raise Http404
 

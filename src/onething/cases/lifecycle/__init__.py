@@ -13,6 +13,7 @@ audit record, in the function's one transaction. The modules, by concern:
 - :mod:`.inspections` — 联合现场核查;
 - :mod:`.post_checks` — 告知承诺事后核查;
 - :mod:`.delivery` — 出件, 送达, 归档;
+- :mod:`.supervision` — 督办;
 - :mod:`.gaps` — 容缺 materials and missed commitments.
 
 Time is always passed in (``now``; ``today`` defaults to ``now``'s local date): nothing here
@@ -46,6 +47,7 @@ from onething.cases.lifecycle.intake_decisions import (
     accept,
     accept_on_commitment,
     accept_with_gaps,
+    is_key_material,
     missing_materials,
     pre_review,
     reject,
@@ -53,6 +55,7 @@ from onething.cases.lifecycle.intake_decisions import (
 from onething.cases.lifecycle.post_checks import record_post_check
 from onething.cases.lifecycle.review import decide, start_review
 from onething.cases.lifecycle.special import end_special_procedure, start_special_procedure
+from onething.cases.lifecycle.supervision import supervise
 from onething.cases.machines import APPLICATION, RUNNING, SUBCASE
 
 
@@ -85,6 +88,7 @@ __all__ = [
     "extend",
     "flag_missed_commitments",
     "fulfil_gap",
+    "is_key_material",
     "missing_materials",
     "pre_review",
     "record_inspection",
@@ -98,6 +102,7 @@ __all__ = [
     "schedule_inspection",
     "start_review",
     "start_special_procedure",
+    "supervise",
     "tell_clerks",
     "withdraw",
 ]

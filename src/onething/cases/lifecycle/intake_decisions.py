@@ -29,6 +29,13 @@ from onething.workflow import engine
 
 #: Material kinds that can never be missing at acceptance (not eligible for 容缺).
 KEY_MATERIAL_KINDS = frozenset({"id_document", "form"})
+
+
+def is_key_material(line: dict) -> bool:
+    """A material of the plan that can never be missing at acceptance (容缺 is refused for it)."""
+    return line.get("kind") in KEY_MATERIAL_KINDS
+
+
 #: 告知承诺 post-check within this many working days of approval.
 POST_CHECK_DAYS = 20
 
@@ -76,7 +83,7 @@ def _check_gaps(missing: dict[str, dict], gaps: list[str], commitment_date, toda
         line = missing.get(code)
         if line is None:
             raise InvalidAction(f"材料 {code} 并未缺少或不在材料清单中", "gaps")
-        if line.get("kind") in KEY_MATERIAL_KINDS:
+        if is_key_material(line):
             raise InvalidAction(f"“{line['name']}”是核心材料，不能容缺", "gaps")
     still = [m["name"] for code, m in missing.items() if code not in gaps]
     if still:

@@ -106,6 +106,8 @@ def decide_subcase(
     deadlines.stop(sub, now)
     sub.save()
     lapse_extensions(sub, now)
+    if decision == "refused":  # a written refusal with reasons and remedies (行政许可法 art. 38)
+        notices.issue_refusal(app, sub, actor, today)
     tell_applicant(
         app,
         "decide",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from onething.accounts.models import EnterpriseAuthorisation
 from onething.cases.models import Application
 from onething.cases.tests.conftest import ANSWERS, BUNDLE, FORM
+from onething.cases.tests.test_web import attach_all
 
 pytestmark = pytest.mark.django_db
 APPLY = f"/cases/apply/bundle/{BUNDLE}/"
@@ -38,6 +39,7 @@ def page_and_data(client, **extra):
     for element in re.findall(r'name="f\.([a-z_.]+)"', html):
         group, name = element.split(".", 1)
         data[f"f.{element}"] = FORM.get(group, {}).get(name, "")
+    attach_all(data, html)
     data.update(extra)
     return html, data
 

@@ -28,7 +28,7 @@ def login(browser, live_server, username, path, **context):
     page.goto(f"{live_server.url}/login/?next={path}")
     page.fill("#id_username", username)
     page.fill("#id_password", "onething-demo")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"**{path}")
     return ctx, page
 
@@ -55,9 +55,12 @@ def test_newborn_end_to_end(live_server, transactional_db, demo, tmp_path, setti
             locator.select_option(flat[element])
         else:
             locator.fill(flat[element])
-    pdf = tmp_path / "bank.pdf"
-    pdf.write_bytes(sample_pdf("bank account"))
-    page.set_input_files("input[name='m.bank-account']", str(pdf))
+    for material in ("bank-account", "medical-bills"):
+        pdf = tmp_path / f"{material}.pdf"
+        pdf.write_bytes(sample_pdf(material))
+        page.set_input_files(f"input[name='m.{material}']", str(pdf))
+    # 母子健康手册 follows later: asked for as 容缺, for the window to accept
+    page.check("input[name='gap_request'][value='maternal-health-handbook']")
     page.click("#submit-application")
     page.wait_for_selector("#app-number")
     number = page.inner_text("#app-number")
@@ -77,9 +80,9 @@ def test_newborn_end_to_end(live_server, transactional_db, demo, tmp_path, setti
     # 3. approvers of two departments decide (卫健: two items in sequence; 医保)
     wctx, weijian = login(browser, live_server, "shenpi_weijian", "/cases/approver/")
     weijian.click("#queue a:has-text('出生医学证明')")
-    weijian.click("text=提交决定：出生医学证明办理")
+    weijian.click("text=作出决定：出生医学证明办理")
     weijian.wait_for_selector("#messages")
-    weijian.click("text=提交决定：预防接种证办理")
+    weijian.click("text=作出决定：预防接种证办理")
     weijian.wait_for_selector("#messages")
     yctx, yibao = login(browser, live_server, "shenpi_yibao", "/cases/approver/")
     yibao.click("#queue a")

@@ -404,6 +404,6 @@ def test_pages_request_board_approve_refuse(running, people, make_user):
     detail = supervisor.get(f"/cases/{running.number}/").content.decode()
     assert f'id="extensions-{first.number}"' in detail
     assert "已批准" in detail and "未批准理由：时限内可以办结" in detail
-    assert "延期（督查直接批准）" in detail
+    assert "延长办理时限（督查直接批准）" in detail
     own = login(people, "zhangsan").get(f"/cases/{running.number}/").content.decode()
     assert "需调取外省出生记录" in own and "时限内可以办结" not in own

@@ -10,7 +10,7 @@ from django.db import transaction
 from onething.audit.models import AuditRecord
 from onething.cases import machines
 from onething.cases.access import APPLICANT, APPROVER, CLERK, SUPERVISOR, SYSTEM
-from onething.cases.models import Application, Extension, Inspection, PostCheck, SubCase
+from onething.cases.models import Application, Draft, Extension, Inspection, PostCheck, SubCase
 from onething.core.errors import status_of
 from onething.kernel.errors import DomainError
 from onething.kernel.machine import NEW, SAME
@@ -34,6 +34,7 @@ MODELS = {
     machines.EXTENSION: Extension,
     machines.POST_CHECK: PostCheck,
     machines.INSPECTION: Inspection,
+    machines.DRAFT: Draft,
 }
 
 

@@ -36,7 +36,8 @@ def answers_query():
     return "&".join(f"a.{k}={'true' if v else 'false'}" for k, v in ANSWERS.items())
 
 
-def apply_post(client):
+def apply_post(client, defer: tuple[str, ...] = ()):
+    """Apply as a person does on the page; ``defer``: materials asked for as 容缺 (no file)."""
     page = client.get(f"{APPLY}?{answers_query()}")
     assert page.status_code == 200
     html = page.content.decode()
@@ -49,8 +50,19 @@ def apply_post(client):
             flat[f"{group}.{name}"] = value
     for element in re.findall(r'name="f\.([a-z_.]+)"', html):
         data[f"f.{element}"] = flat.get(element, "")
-    data["m.bank-account"] = SimpleUploadedFile("bank.pdf", sample_pdf("bank"))
+    attach_all(data, html)
+    for material in defer:
+        del data[f"m.{material}"]
+    if defer:
+        data["gap_request"] = list(defer)
     return client.post(APPLY, data), key, data
+
+
+def attach_all(data: dict, html: str) -> dict:
+    """A file for every material the page asks for (online submission requires them)."""
+    for material in re.findall(r'type="file" name="m\.([a-z0-9-]+)"', html):
+        data[f"m.{material}"] = SimpleUploadedFile(f"{material}.pdf", sample_pdf(material))
+    return data
 
 
 def test_anonymous_is_sent_to_login(demo):
@@ -75,15 +87,16 @@ def test_questions_first_then_one_form(people):
 
 def test_apply_accept_with_gaps_decide_and_notices(people, django_capture_on_commit_callbacks):
     applicant = login(people, "zhangsan")
-    r, _key, data = apply_post(applicant)
+    r, _key, data = apply_post(applicant, defer=("maternal-health-handbook",))
     assert r.status_code == 302, r.content.decode()[:2000]
     app = Application.objects.get()
     assert r["Location"] == f"/cases/{app.number}/"
-    assert app.channel == "web" and app.materials.filter(source="upload").count() == 1
+    assert app.channel == "web" and app.materials.filter(source="upload").count() == 2
     # the same form posted twice (double click) is the same application
-    data["m.bank-account"] = SimpleUploadedFile("bank.pdf", sample_pdf("bank"))
+    attach_all(data, applicant.get(f"{APPLY}?{answers_query()}").content.decode())
     assert applicant.post(APPLY, data).status_code == 302
     assert Application.objects.count() == 1
+    assert app.materials.filter(source="upload").count() == 2  # the repeat added no file
 
     page = applicant.get(f"/cases/{app.number}/").content.decode()
     no_inline_code(page)
@@ -166,11 +179,15 @@ def test_form_error_names_the_field_on_the_page(people):
     _, _key, data = apply_post(c)  # first one succeeds
     data["idempotency_key"] = "another"
     data["f.mother.id_number"] = "430602199201011222"
-    data["m.bank-account"] = SimpleUploadedFile("bank.pdf", sample_pdf("bank"))
+    attach_all(data, c.get(f"{APPLY}?{answers_query()}").content.decode())
     r = c.post(APPLY, data)
     html = r.content.decode()
-    assert r.status_code == 400 and "form.mother.id_number" in html and "校验码错误" in html
-    assert 'aria-invalid="true"' in html
+    assert r.status_code == 400 and "校验码错误" in html
+    # named by its Chinese label, at the field; never by its code
+    assert "“母亲身份证号”" in html and "请检查：母亲身份证号" in html
+    assert "form.mother.id_number" not in html
+    field = html[html.index('name="f.mother.id_number"') - 400 :]
+    assert 'aria-invalid="true"' in field[:800] and 'class="error"' in field[:1200]
 
 
 def test_window_intake_on_behalf(people):
@@ -235,3 +252,17 @@ def test_correction_and_withdraw_from_the_page(people, submit):
     applicant.post(f"/cases/{app.number}/act/withdraw/", {"reason": "不办了"})
     app.refresh_from_db()
     assert app.status == "withdrawn"
+
+
+def test_buttons_are_named_by_the_machines(people, submit, monkeypatch):
+    """The clerk's buttons are the application machine's labels, so renaming an event in
+    ``cases/machines.py`` renames its button (no second list of action names in templates)."""
+    from onething.cases import machines, views
+
+    app = submit()
+    clerk = login(people, "chuangkou")
+    html = clerk.get(f"/cases/{app.number}/").content.decode()
+    for name in ("pre_review", "accept", "reject", "request_correction"):
+        assert f">{machines.APPLICATION.event_label(name)}<" in html.replace("（暂停计时）", ""), name
+    monkeypatch.setitem(views.EVENT_LABELS["application"], "accept", "收件受理")
+    assert ">收件受理</button>" in clerk.get(f"/cases/{app.number}/").content.decode()

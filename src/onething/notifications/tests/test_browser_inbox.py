@@ -19,7 +19,7 @@ def _sign_in(page, base: str) -> None:
     page.goto(base + "/login/")
     page.fill("input[name=username]", "zhangsan")
     page.fill("input[name=password]", "onething-demo")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])

@@ -1,0 +1,120 @@
+"""A crawl per demo role: from the home page (and the role's workplace), every link of every
+page the role can reach answers 200, a redirect within the site, or a proper Chinese 403/404
+page — never a 500 or a debug page — and no page shows English words outside codes.
+
+The site's own pages only (same origin, GET, HTML); downloads (PDF, Excel, files) are
+requested once and must not fail. Admin pages are Django's and out of scope."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from django.test import Client
+
+from onething.accounts.models import User
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+ROLES = [None, "zhangsan", "lisi", "chuangkou", "shenpi_weijian", "ducha"]
+#: pages a crawl does not follow: Django's admin, the API (JSON; fuzzed elsewhere), the docs UI
+SKIP = ("/admin/", "/api/", "/static/", "/logout/")
+MAX_PAGES = 160
+#: words allowed in Latin letters: file formats, units, standards, product names, codes
+ALLOWED = {
+    "pdf", "jpeg", "jpg", "png", "excel", "xlsx", "json", "api", "openapi", "mb", "kb", "qr",
+    "gb", "id", "sms", "ofd", "app", "ip", "url", "ca", "vs", "ems", "uscc", "no",
+}  # fmt: skip
+WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.text: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "style", "code", "kbd", "samp"):
+            self._skip += 1
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "code", "kbd", "samp") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+
+def _english(text: str) -> list[str]:
+    words = []
+    for token in re.split(r"\s+", text):
+        # codes: anything with a digit, a dash or a dot in it (430600-YJS-XSECS, v1.2, e.g. ab12)
+        if not token or re.search(r"[0-9\-./_:@]", token):
+            continue
+        words += [w for w in WORD.findall(token) if w.lower() not in ALLOWED and not w.isupper()]
+    return words
+
+
+def _client(username):
+    client = Client()
+    if username:
+        client.force_login(User.objects.get(username=username))
+    return client
+
+
+@pytest.mark.parametrize("username", ROLES, ids=[r or "anonymous" for r in ROLES])
+def test_every_reachable_link_answers_properly(demo, username, settings):
+    settings.DEBUG = False
+    client = _client(username)
+    start = ["/"] + (["/cases/"] if username else [])
+    queue, seen, problems = deque(start), set(start), []
+    pages = 0
+    while queue and pages < MAX_PAGES:
+        url = queue.popleft()
+        response = client.get(url)
+        pages += 1
+        status = response.status_code
+        kind = response.get("Content-Type", "")
+        if status >= 500:
+            problems.append(f"{url}: {status}")
+            continue
+        if status in (301, 302, 303):
+            target = urljoin(url, response["Location"])
+            if urlsplit(target).netloc not in ("", "testserver"):
+                problems.append(f"{url}: redirects off the site to {target}")
+            continue
+        if not kind.startswith("text/html"):
+            continue
+        body = response.content.decode()
+        if "Traceback" in body or "DEBUG = True" in body or "Using the URLconf" in body:
+            problems.append(f"{url}: debug page")
+        if status in (403, 404) and not re.search(r"[\u4e00-\u9fff]{4,}", body):
+            problems.append(f"{url}: {status} without a Chinese page")
+        parser = _Page()
+        parser.feed(body)
+        english = _english(" ".join(parser.text))
+        if english:
+            problems.append(f"{url}: English text {sorted(set(english))[:8]}")
+        if status != 200:
+            continue
+        for href in parser.links:
+            link, _ = urldefrag(urljoin(url, href))
+            parts = urlsplit(link)
+            if parts.scheme not in ("", "http") or parts.netloc not in ("", "testserver"):
+                continue
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if path in seen or path.startswith(SKIP) or not path.startswith("/"):
+                continue
+            seen.add(path)
+            queue.append(path)
+    assert not problems, "\n".join(problems)
+    assert pages > 10  # the crawl did reach the site
