@@ -373,7 +373,11 @@ FORMS = [
         "supervisor",
         page=lambda e: "/cases/supervisor/",
         url=lambda e: f"/cases/supervisor/supervise/{e['sub'].number}/",
-        fields=lambda e: {"note": text("请于三个工作日内办结", 2000), "level": choice(""), "department": choice("")},
+        fields=lambda e: {
+            "note": text("请于三个工作日内办结", 2000),
+            "level": choice(""),
+            "department": choice(""),
+        },
     ),
     Form(
         "register-send-code",
