@@ -146,7 +146,7 @@ def test_changed_record_gets_a_new_version(demo, example_document):
 def test_export_then_import_round_trips(demo, tmp_path, suffix):
     path = tmp_path / f"catalog.{suffix}"
     exported = exchange.export_file(path)
-    assert len(exported["items"]) == 147 and len(exported["bundles"]) == 8
+    assert len(exported["items"]) == 149 and len(exported["bundles"]) == 8
     assert exchange.read_document(path) == exported
     revisions = Revision.objects.count()
     report = exchange.import_file(path)
@@ -160,10 +160,10 @@ def test_cli_export_and_import(demo, tmp_path, capsys, suffix):
     path = tmp_path / f"catalog.{suffix}"
     onething("export-catalog", str(path))
     out = capsys.readouterr().out
-    assert "items 147" in out
+    assert "items 149" in out
     onething("import-catalog", str(path))
     out = capsys.readouterr().out
-    assert "事项：新增 0，更新 0，未变 147" in out
+    assert "事项：新增 0，更新 0，未变 149" in out
 
 
 def test_working_export_includes_drafts(demo):
