@@ -342,32 +342,43 @@ def _answer(request, template: str, context: dict):
     return response
 
 
+def _code_flow(request, form, purpose, act):
+    """The two-step phone forms: 获取验证码 sends a code; the whole form then ``act``s on the
+    cleaned data. Returns the page's extra context and the user acted on (or ``None``)."""
+    if request.method != "POST":
+        return {}, None
+    if request.POST.get("action") == "send_code":
+        return _code_action(request, form, purpose), None
+    if not form.is_valid():
+        return {}, None
+    try:
+        return {}, act(form.cleaned_data, ip=_client_ip(request), now=timezone.now())
+    except Refused as exc:
+        return _refuse(form, exc), None
+
+
 @require_http_methods(["GET", "POST"])
 def register(request):
     """实名注册: name, 公民身份号码, phone with its SMS code, password."""
     if request.user.is_authenticated:
         return redirect(landing_url(request.user))
     form = RegistrationForm(request.POST if request.method == "POST" else None)
-    extra = {}
-    if request.method == "POST" and request.POST.get("action") == "send_code":
-        extra = _code_action(request, form, registration.REGISTER)
-    elif request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = registration.register(
-                real_name=data["real_name"],
-                id_number=data["id_number"],
-                phone=data["phone"],
-                code=data["code"],
-                password=data["password1"],
-                ip=_client_ip(request),
-                now=timezone.now(),
-            )
-        except Refused as exc:
-            extra = _refuse(form, exc)
-        else:
-            auth_login(request, user, backend=MODEL_BACKEND)
-            return redirect(_safe_next(request) or reverse("cases:mine"))
+    extra, user = _code_flow(
+        request,
+        form,
+        registration.REGISTER,
+        lambda d, **at: registration.register(
+            real_name=d["real_name"],
+            id_number=d["id_number"],
+            phone=d["phone"],
+            code=d["code"],
+            password=d["password1"],
+            **at,
+        ),
+    )
+    if user is not None:
+        auth_login(request, user, backend=MODEL_BACKEND)
+        return redirect(_safe_next(request) or reverse("cases:mine"))
     return _answer(request, "web/register.html", {"form": form, "next": _safe_next(request), **extra})
 
 
@@ -375,24 +386,17 @@ def register(request):
 def password_reset(request):
     """找回密码: the phone of the account, its SMS code, a new password."""
     form = PasswordResetForm(request.POST if request.method == "POST" else None)
-    extra = {}
-    if request.method == "POST" and request.POST.get("action") == "send_code":
-        extra = _code_action(request, form, registration.RESET)
-    elif request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = registration.reset_password(
-                phone=data["phone"],
-                code=data["code"],
-                password=data["password1"],
-                ip=_client_ip(request),
-                now=timezone.now(),
-            )
-        except Refused as exc:
-            extra = _refuse(form, exc)
-        else:
-            messages.success(request, f"密码已重置。您的用户名是 {user.username}，请用新密码登录。")
-            return redirect("web:login")
+    extra, user = _code_flow(
+        request,
+        form,
+        registration.RESET,
+        lambda d, **at: registration.reset_password(
+            phone=d["phone"], code=d["code"], password=d["password1"], **at
+        ),
+    )
+    if user is not None:
+        messages.success(request, f"密码已重置。您的用户名是 {user.username}，请用新密码登录。")
+        return redirect("web:login")
     return _answer(request, "web/password_reset.html", {"form": form, **extra})
 
 
