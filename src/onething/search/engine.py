@@ -103,7 +103,7 @@ def search(q: str, scope: RegionScope | None = None, limit: int = 20) -> list[di
 #: distinct items and bundles on a results page
 PAGE_GROUPS = 30
 #: other regions listed under a result (the count says how many there are in all)
-OTHERS_SHOWN = 12
+OTHERS_SHOWN = 5
 PAGE_COLUMNS = (*RESULT_COLUMNS, "basic_code", "region_path", "summary")
 
 
