@@ -47,8 +47,11 @@ def html_of(response) -> str:
     return html
 
 
-def filed(submit, people, code: str, on: str, who=ZHANG, accept: bool = True) -> Application:
-    """An item filed at the city hall's window on ``on`` with every material on paper, accepted."""
+def filed(
+    submit, people, code: str, on: str, who=ZHANG, accept: bool = True, received: list[str] | None = None
+) -> Application:
+    """An item filed at the city hall's window on ``on`` with ``received`` on paper (default:
+    every material), accepted unless ``accept`` is false."""
     plan = intake.load_plan("item", code, {})
     app = submit(
         actor=people["chuangkou"],
@@ -58,7 +61,7 @@ def filed(submit, people, code: str, on: str, who=ZHANG, accept: bool = True) ->
         form=form_for([f.as_dict() for f in plan.form]),
         channel=Channel.WINDOW,
         on_behalf=who,
-        received=[m.material for m in plan.materials if not m.exempt],
+        received=[m.material for m in plan.materials if not m.exempt] if received is None else received,
         now=at(on),
     )
     if accept:
@@ -203,15 +206,12 @@ def test_gap_acceptance_offers_only_non_key_materials(submit, people):
 
 
 def test_only_key_materials_missing_offers_no_gap_acceptance(submit, people):
-    plan = intake.load_plan("item", HYGIENE, {})
-    app = submit(
-        actor=people["chuangkou"],
-        kind="item",
-        code=HYGIENE,
-        answers={},
-        form=form_for([f.as_dict() for f in plan.form]),
-        channel=Channel.WINDOW,
-        on_behalf=ZHANG,
+    app = filed(
+        submit,
+        people,
+        HYGIENE,
+        "2026-11-20",
+        accept=False,
         received=["layout-plan", "hygiene-testing-report"],
     )
     page = html_of(login(people, "chuangkou").get(f"/cases/{app.number}/"))
@@ -414,16 +414,7 @@ def test_the_refusal_notice_states_reasons_and_remedies(submit, people):
 
 
 def test_the_rejection_notice_states_remedies_and_the_district_government(submit, people):
-    plan = intake.load_plan("item", BIRTH_DISTRICT, {})
-    app = submit(
-        actor=people["chuangkou"],
-        kind="item",
-        code=BIRTH_DISTRICT,
-        answers={},
-        form=form_for([f.as_dict() for f in plan.form]),
-        channel=Channel.WINDOW,
-        on_behalf=ZHANG,
-    )
+    app = filed(submit, people, BIRTH_DISTRICT, "2026-11-20", accept=False, received=[])
     lifecycle.reject(app, people["chuangkou"], reason="不属于本机关职权范围", now=at("2026-11-23"))
     notice = Notice.objects.get(application=app, kind="rejection")
     text = _pdf_text(login(people, "zhangsan").get(f"/cases/{app.number}/notices/{notice.id}.pdf").content)
