@@ -507,7 +507,7 @@ def _require_materials(plan, provided: set[str], deferred) -> None:
     for line in plan.materials:
         if not line.required or line.exempt or line.material in provided:
             continue
-        if line.material in deferred and not is_key_material(line.as_dict()):
+        if line.material in deferred and not is_key_material({"kind": line.kind}):
             continue
         if line.material in deferred:
             raise _bad(f"m.{line.material}", f"“{line.name}”是核心材料，不能容缺，请上传")

@@ -26,6 +26,7 @@ from onething.cases.access import (
     roles_for,
 )
 from onething.cases.lifecycle.base import inspection_state, pending_extension
+from onething.cases.lifecycle.delivery import DELIVERY_METHODS
 from onething.cases.machines import DECIDED_SUBCASE, EXTENSION, INSPECTION, MACHINES, RUNNING
 from onething.cases.models import Application, Extension, SubCase
 from onething.cases.notices import verify_url
@@ -142,9 +143,6 @@ def visible_subcases(app: Application, viewer, roles: set[str]) -> list[SubCase]
     return [s for s in subs if s.department_id in departments]
 
 
-DELIVERY_CHOICES = Application._meta.get_field("delivery_method").choices
-
-
 def application_view(app: Application, viewer, roles: set[str] | None = None, today=None) -> dict:
     """The application as ``viewer`` may see it; ``today`` (default: the local date) words the
     sub-cases' lights (``urgency.light``: “黄灯：剩余1个工作日”, none once decided)."""
@@ -189,7 +187,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None, to
         "intake": app.intake,
         "delivery": {
             "method": app.delivery_method or "window",
-            "method_name": dict(DELIVERY_CHOICES)[app.delivery_method or "window"],
+            "method_name": DELIVERY_METHODS[app.delivery_method or "window"],
             "address": text_for(app.delivery_address, owner=owner),
         },
         "limit_days": app.limit_days,

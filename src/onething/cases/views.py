@@ -41,6 +41,7 @@ from onething.cases.access import (
     supervised_cases,
     supervised_regions,
 )
+from onething.cases.lifecycle.delivery import DELIVERY_METHODS
 from onething.cases.lifecycle.intake_decisions import is_key_material
 from onething.cases.models import (
     Application,
@@ -60,7 +61,6 @@ from onething.documents import views as documents_views
 from onething.kernel import text as textrule
 
 S = Application.Status
-DELIVERY_CHOICES = Application._meta.get_field("delivery_method").choices
 
 
 def _visible(request, number: str) -> tuple[Application, set[str]]:
@@ -201,8 +201,6 @@ APPLY_LABELS = {
     "authorisation": "授权委托书",
     "authorisation.document": "授权委托书",
     "received": "已收取材料",
-    "delivery_method": "出件方式",
-    "delivery_address": "邮寄地址",
 }
 
 
@@ -403,7 +401,7 @@ def _apply_page(request, plan, kind, code, raw, data, window, mode, enterprises,
             for n, f in enumerate(plan.form, start=1)
         ],
         "applicant_values": {k: data.get(k, "") for k in EXTRA_INPUTS},
-        "delivery_methods": DELIVERY_CHOICES,
+        "delivery_methods": DELIVERY_METHODS.items(),
         "delivery_method": data.get("delivery_method", "") or "window",
         "mode": mode,
         "enterprises": enterprises,
@@ -446,7 +444,7 @@ def detail(request, number: str):
             "inspection": _inspection_view(app, owner),
             "agent_document": _agent_document(app, owner),
             "labels": EVENT_LABELS,
-            "delivery_methods": DELIVERY_CHOICES,
+            "delivery_methods": DELIVERY_METHODS.items(),
         },
     )
 
