@@ -18,6 +18,8 @@ from onething.cases.access import APPLICANT
 from onething.cases.machines import DRAFT
 from onething.cases.models import Application, Draft, DraftFile
 from onething.core import text
+from onething.kernel.errors import DomainError
+from onething.kernel.text import TextError, parse_int
 from onething.workflow import engine
 
 #: typed values kept per draft (the form's own limits apply at submission)
@@ -28,26 +30,32 @@ def open_drafts(owner):
     return Draft.objects.filter(owner=owner, status=Draft.Status.EDITING)
 
 
+def _pk(draft_id) -> int | None:
+    """A draft id from the page, or ``None`` for anything that is not one (never a database
+    error for 10^20)."""
+    try:
+        return parse_int(draft_id, minimum=1, maximum=2**63 - 1)
+    except TextError:
+        return None
+
+
 def submitted_number(owner, draft_id) -> str | None:
     """The application a draft of ``owner``'s became, if it was submitted (a repeated post)."""
-    try:
-        pk = int(draft_id)
-    except (TypeError, ValueError):
-        return None
-    draft = Draft.objects.filter(owner=owner, pk=pk, status=Draft.Status.SUBMITTED).select_related(
-        "application"
+    pk = _pk(draft_id)
+    found = (
+        Draft.objects.filter(owner=owner, pk=pk, status=Draft.Status.SUBMITTED)
+        .select_related("application")
+        .first()
+        if pk is not None
+        else None
     )
-    found = draft.first()
     return found.application.number if found is not None and found.application_id else None
 
 
 def get(owner, draft_id, kind: str, code: str) -> Draft:
     """The owner's open draft for this plan; 404 for anything else (another person's draft)."""
-    try:
-        pk = int(draft_id)
-    except (TypeError, ValueError):
-        raise Http404("没有找到这份草稿") from None
-    draft = open_drafts(owner).filter(pk=pk, kind=kind, code=code).first()
+    pk = _pk(draft_id)
+    draft = open_drafts(owner).filter(pk=pk, kind=kind, code=code).first() if pk is not None else None
     if draft is None:
         raise Http404("没有找到这份草稿")
     return draft
@@ -86,7 +94,7 @@ def save(
     for material, upload in files.items():
         try:
             checked[material] = uploads.check_file(upload)
-        except uploads.errors.DomainError as exc:
+        except DomainError as exc:
             refused[material] = exc.message
     try:
         with transaction.atomic():
@@ -126,7 +134,7 @@ def submitted(draft: Draft, app: Application, actor, now) -> list[str]:
     for stored in draft.files.all():
         try:
             uploads.adopt(app, stored.material, stored.__dict__, actor, now)
-        except uploads.errors.DomainError:
+        except DomainError:
             failed.append(stored.name)
     with transaction.atomic():
         draft = Draft.objects.select_for_update().get(pk=draft.pk)

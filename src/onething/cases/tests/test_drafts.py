@@ -183,3 +183,11 @@ def test_a_material_may_be_asked_for_as_gap_but_never_a_key_one(people):
     line.as_dict = lambda: {"kind": "id_document"}
     with pytest.raises(intake.errors.DomainError, match="核心材料"):
         intake._require_materials(SimpleNamespace(materials=[line]), set(), {"id-card"})
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "-1", "abc", "１２", ""])
+def test_a_bad_draft_id_is_a_404_or_ignored_never_a_500(people, value):
+    c = login(people, "zhangsan")
+    status = c.get(f"{APPLY}?{answers_query()}&draft={value}").status_code
+    assert status == (200 if value == "" else 404)
+    assert c.post(APPLY, {"draft": value, "idempotency_key": "k"}).status_code in (200, 400, 404)
