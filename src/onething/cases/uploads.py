@@ -565,16 +565,7 @@ def material_response(material: Material) -> FileResponse:
     sandboxed should a browser render it anyway: an uploaded file cannot act as a page of
     this site.
     """
-    response = FileResponse(
-        open_material(material),
-        content_type=material.content_type or "application/octet-stream",
-        as_attachment=True,
-        filename=download_name(material),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = DOWNLOAD_CSP
-    return response
+    return sandboxed_download(open_material(material), material.content_type, download_name(material))
 
 
 def download_name(material: Material) -> str:
