@@ -9,13 +9,28 @@ from onething.accounts.models import ApiToken
 
 
 class BearerToken(HttpBearer):
+    """A person's token. A service token (scoped to data-sharing approvals) is refused here:
+    deny by default — only the gateway accepts it (:class:`ServiceToken`)."""
+
     openapi_scheme = "bearer"
+    service = False
 
     def authenticate(self, request: HttpRequest, token: str):
         user = ApiToken.authenticate(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            return None
+        scope = getattr(user, "token_sharing_requests", None)
+        if scope is not None and not self.service:
+            return None
+        user.service_scope = scope
+        request.user = user
         return user
+
+
+class ServiceToken(BearerToken):
+    """A person's token or a department system's service token (the sharing gateway)."""
+
+    service = True
 
 
 class Session(SessionAuth):
@@ -32,3 +47,5 @@ class Session(SessionAuth):
 
 #: Use on every operation that needs a signed-in user.
 authenticated = [BearerToken(), Session()]
+#: The data-sharing gateway: a person's login or token, or a service token.
+gateway_callers = [ServiceToken(), Session()]

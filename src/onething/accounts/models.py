@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 
 from django.contrib.auth.models import AbstractUser
@@ -113,12 +114,14 @@ class StaffRole(models.Model):
     DEPARTMENT_ADMIN = "department_admin"
     SUPERVISOR = "supervisor"
     PLATFORM_ADMIN = "platform_admin"
+    DATA_AUTHORITY = "data_authority"
     ROLES = [
         (WINDOW_CLERK, "综合窗口人员"),
         (APPROVER, "审批人员"),
         (DEPARTMENT_ADMIN, "部门管理员"),
         (SUPERVISOR, "督查人员"),
         (PLATFORM_ADMIN, "系统管理员"),
+        (DATA_AUTHORITY, "数据主管部门"),
     ]
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
     role = models.CharField("角色", max_length=30, choices=ROLES)
@@ -167,6 +170,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    #: a service token (a department system, not a person): the data-sharing approvals it may
+    #: call the gateway under; it is refused everywhere else. ``None``: a person's token.
+    sharing_requests = models.JSONField("可用共享授权", null=True, blank=True)
+    expires_at = models.DateTimeField("失效时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "API 令牌"
@@ -176,10 +183,20 @@ class ApiToken(models.Model):
         return f"{self.hint}… ({self.user})"
 
     @classmethod
-    def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
-        """Create a token; returns the record and the raw token (never stored)."""
+    def issue(
+        cls, user: User, name: str = "", *, sharing_requests: list[int] | None = None, expires_at=None
+    ) -> tuple[ApiToken, str]:
+        """Create a token; returns the record and the raw token (never stored). With
+        ``sharing_requests`` it is a service token for those approvals only."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), hint=raw[:10])
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            key_hash=hash_token(raw),
+            hint=raw[:10],
+            sharing_requests=sharing_requests,
+            expires_at=expires_at,
+        )
         return token, raw
 
     @classmethod
@@ -197,16 +214,22 @@ class ApiToken(models.Model):
         user = next(
             iter(
                 User.objects.raw(
-                    f"SELECT u.*, t.id AS token_id, t.last_used_at AS token_last_used_at "  # noqa: S608 - names from the models
+                    f"SELECT u.*, t.id AS token_id, t.last_used_at AS token_last_used_at, "  # noqa: S608 - names from the models
+                    "t.sharing_requests AS token_sharing_requests "
                     f"FROM {users} u JOIN {tokens} t ON t.user_id = u.id "
-                    "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active",
-                    [hash_token(raw)],
+                    "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active "
+                    "AND (t.expires_at IS NULL OR t.expires_at > %s)",
+                    [hash_token(raw), timezone.now()],
                 )
             ),
             None,
         )
         if user is None:
             return None
+        scope = user.token_sharing_requests
+        if isinstance(scope, str):  # a JSON column read by raw() comes back as its text
+            scope = json.loads(scope)
+        user.token_sharing_requests = scope
         now = timezone.now()
         last_used = user.token_last_used_at
         if isinstance(last_used, str):  # SQLite hands an extra column back as text or naive (UTC)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
@@ -45,8 +46,27 @@ logger = logging.getLogger("onething.audit")
 LINK_BATCH = 1000
 LINK_INTERVAL = 0.05  # seconds between background linking runs (their records wait at most this)
 LINK_ROUNDS = 5
-_linking = threading.Lock()  # one on_commit linker per process at a time
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's answer to FOR UPDATE NOWAIT on a locked row
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A hash-chained, append-only table: its model (with ``sequence``, ``previous_hash``,
+    ``hash`` and ``content()``) and the :class:`ChainHead` row it is linked under. The audit log
+    is head 1; the data-sharing call log (``sharing.calllog``) is head 2."""
+
+    model: type
+    head_id: int
+    key: str
+    label: str
+
+    @property
+    def lock(self) -> threading.Lock:
+        return _LOCKS.setdefault(self.key, threading.Lock())
+
+
+_LOCKS: dict[str, threading.Lock] = {}
+AUDIT = Chain(AuditRecord, 1, "audit-link", "审计记录")
 
 
 def record(
@@ -80,35 +100,40 @@ def record(
     return entry
 
 
-def link_quietly() -> int:
+def link_quietly(chain: Chain = AUDIT) -> int:
     """:func:`link_pending` for ``on_commit``: never fails the request that committed.
 
     Skipped at once while another thread of this process is linking (it takes the records
     committed meanwhile in its next round), which spares a failed ``NOWAIT`` attempt.
     """
-    if not _linking.acquire(blocking=False):
+    if not chain.lock.acquire(blocking=False):
         return 0
     try:
-        return link_pending()
+        return link_pending(chain=chain)
     except Exception:  # the periodic task and verify_chain link what this run could not
-        logger.exception("审计记录链接失败（稍后由定时任务重试）")
+        logger.exception("%s链接失败（稍后由定时任务重试）", chain.label)
         return 0
     finally:
-        _linking.release()
+        chain.lock.release()
+
+
+def link_soon(chain: Chain) -> None:
+    """After a commit that wrote records of ``chain``: link them on the worker, coalesced —
+    while one linking run waits in the worker's queue, commits add no other."""
+    after_commit(lambda: link_quietly(chain), key=chain.key, every=LINK_INTERVAL)
 
 
 def _link_after_commit() -> None:
-    # coalesced: while one linking run waits in the worker's queue, commits add no other
-    after_commit(link_quietly, key="audit-link", every=LINK_INTERVAL)
+    link_soon(AUDIT)
 
 
 _link_after_commit.linker = True  # type: ignore[attr-defined]
 
 
-def _write_links(entries: list[AuditRecord]) -> None:
+def _write_links(entries: list, model=AuditRecord) -> None:
     """One short UPDATE per record, sent together (``executemany``: one pipeline round trip on
     PostgreSQL); ``bulk_update`` compiled a CASE per column over every id instead."""
-    table = connection.ops.quote_name(AuditRecord._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET sequence = %s, previous_hash = %s, hash = %s WHERE id = %s",  # noqa: S608 - name from the model
@@ -116,23 +141,26 @@ def _write_links(entries: list[AuditRecord]) -> None:
         )
 
 
-def link_pending(*, wait: bool = False, batch: int = LINK_BATCH) -> int:
-    """Append the committed pending records to the chain; the number linked.
+def link_pending(*, wait: bool = False, batch: int = LINK_BATCH, chain: Chain = AUDIT) -> int:
+    """Append the committed pending records of ``chain`` to it; the number linked.
 
     Returns 0 at once when another linker holds the chain head (``wait=False``) — it links
     them. Call outside a transaction: the lock is held only while linking.
     """
-    if not AuditRecord.objects.filter(sequence__isnull=True).exists():
+    model = chain.model
+    if not model.objects.filter(sequence__isnull=True).exists():
         return 0
     linked = 0
     try:
         with transaction.atomic():
-            head = ChainHead.objects.select_for_update(nowait=not wait).filter(id=1).first()
+            head = ChainHead.objects.select_for_update(nowait=not wait).filter(id=chain.head_id).first()
             if head is None:  # the very first link: create the head (a racing creator loses)
-                ChainHead.objects.get_or_create(id=1, defaults={"last_hash": GENESIS, "length": 0})
-                head = ChainHead.objects.select_for_update(nowait=not wait).get(id=1)
+                ChainHead.objects.get_or_create(
+                    id=chain.head_id, defaults={"last_hash": GENESIS, "length": 0}
+                )
+                head = ChainHead.objects.select_for_update(nowait=not wait).get(id=chain.head_id)
             for _ in range(LINK_ROUNDS):  # records committed meanwhile join this run
-                pending = list(AuditRecord.objects.filter(sequence__isnull=True).order_by("id")[:batch])
+                pending = list(model.objects.filter(sequence__isnull=True).order_by("id")[:batch])
                 if not pending:
                     break
                 previous, length = head.last_hash, head.length
@@ -141,7 +169,7 @@ def link_pending(*, wait: bool = False, batch: int = LINK_BATCH) -> int:
                     entry.sequence = length
                     entry.previous_hash = previous
                     entry.hash = previous = link_hash(previous, entry.content())
-                _write_links(pending)
+                _write_links(pending, model)
                 head.last_hash, head.length = previous, length
                 linked += len(pending)
             if linked:
@@ -153,22 +181,23 @@ def link_pending(*, wait: bool = False, batch: int = LINK_BATCH) -> int:
     return linked
 
 
-def verify_chain(batch: int = 5000) -> AuditRecord | None:
+def verify_chain(batch: int = 5000, chain: Chain = AUDIT):
     """The first record whose link does not hold (tampered, removed or reordered), or ``None``.
 
     Links pending records first (waiting for a running linker); a record that was pending
     before and still is afterwards could not be linked and is reported.
     """
-    before = AuditRecord.objects.filter(sequence__isnull=True).order_by("-id").values_list("id", flat=True)
+    model = chain.model
+    before = model.objects.filter(sequence__isnull=True).order_by("-id").values_list("id", flat=True)
     cutoff = before.first()
     if cutoff is not None:
-        link_pending(wait=True)
+        link_pending(wait=True, chain=chain)
 
     def rows():
         last = 0
         expected_sequence = 1
         while True:
-            chunk = list(AuditRecord.objects.filter(sequence__gt=last).order_by("sequence")[:batch])
+            chunk = list(model.objects.filter(sequence__gt=last).order_by("sequence")[:batch])
             if not chunk:
                 return
             for r in chunk:
@@ -180,13 +209,13 @@ def verify_chain(batch: int = 5000) -> AuditRecord | None:
 
     broken = first_broken_link(rows())
     if broken is not None:
-        return AuditRecord.objects.get(pk=broken)
-    head = ChainHead.objects.filter(id=1).first()
-    last = AuditRecord.objects.filter(sequence__isnull=False).order_by("-sequence").first()
+        return model.objects.get(pk=broken)
+    head = ChainHead.objects.filter(id=chain.head_id).first()
+    last = model.objects.filter(sequence__isnull=False).order_by("-sequence").first()
     if head and last and (head.last_hash != last.hash or head.length != last.sequence):
         return last  # records after this one were removed
     if cutoff is not None:
-        stuck = AuditRecord.objects.filter(sequence__isnull=True, id__lte=cutoff).order_by("id").first()
+        stuck = model.objects.filter(sequence__isnull=True, id__lte=cutoff).order_by("id").first()
         if stuck is not None:
             return stuck
     return None

@@ -29,6 +29,7 @@ from onething.guides.api import router as guides_router
 from onething.kernel.errors import DomainError
 from onething.notifications.api import router as notifications_router
 from onething.search.api import router as search_router
+from onething.sharing.api import router as sharing_router
 
 logger = logging.getLogger("onething.api")
 
@@ -152,3 +153,4 @@ api.add_router("/applications", post_check_subcase_router)
 api.add_router("/post-checks", post_checks_router)
 api.add_router("/me/notifications", notifications_router, auth=authenticated)
 api.add_router("/documents", documents_router)
+api.add_router("/sharing", sharing_router)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "onething.catalog",
     "onething.search",
     "onething.guides",
+    "onething.sharing",
     "onething.cases",
     "onething.web",
 ]

@@ -64,6 +64,7 @@ STATUS: tuple[tuple[type[domain.DomainError], int], ...] = (
     (domain.NotPermitted, 403),
     (domain.NotFound, 404),
     (domain.Conflict, 409),
+    (domain.TooMany, 429),
 )
 
 #: what an action may be refused with: a domain error, or an error the API layer raised itself

@@ -23,6 +23,17 @@ from onething.kernel import text as kernel
 
 #: Chinese names of input fields, for messages ("“理由”不能超过2000个字符")
 LABELS = {
+    # data sharing
+    "resource": "数据资源",
+    "fields": "数据项",
+    "purpose": "用途",
+    "legal_basis": "依据",
+    "subject": "查询对象",
+    "valid_until": "有效期至",
+    "daily_quota": "每日调用上限",
+    "request": "共享申请",
+    "claimed": "正确值",
+    "field": "数据项",
     "real_name": "姓名",
     "id_number": "公民身份号码",
     "phone": "手机号码",

@@ -10,6 +10,7 @@ transport reports it.
 - :class:`NotFound` — no such object (or not one this person may see);
 - :class:`Conflict` — the input is fine but the object's state or a rule refuses it now
   (an illegal transition, a calendar year not loaded, a catalog definition fault);
+- :class:`TooMany` — a quota for the period is used up;
 - :class:`TooLarge` and :class:`Unsupported` — an upload over a limit, or of a kind or
   structure the platform does not accept (kinds of :class:`Invalid`).
 """
@@ -49,6 +50,12 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     default_code = "conflict"
+
+
+class TooMany(DomainError):
+    """A limit of calls or attempts in a period is used up (a quota): try again later."""
+
+    default_code = "too_many"
 
 
 class TooLarge(Invalid):

@@ -31,10 +31,15 @@ def link_hash(previous_hash: str, content: Mapping[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def first_broken_link(records: Iterable[tuple[Any, str, str, Mapping[str, Any]]]) -> Any | None:
+def first_broken_link(
+    records: Iterable[tuple[Any, str, str, Mapping[str, Any]]], start: str = GENESIS
+) -> Any | None:
     """Walk ``(id, previous_hash, hash, content)`` in chain order; return the id of the first
-    record whose link does not hold, or ``None`` when the whole chain is intact."""
-    expected_previous = GENESIS
+    record whose link does not hold, or ``None`` when the whole chain is intact.
+
+    ``start`` is the hash the first record must follow: the genesis for a whole chain, the
+    anchor (the hash of the record before it) for an exported slice."""
+    expected_previous = start
     for record_id, previous_hash, record_hash, content in records:
         if previous_hash != expected_previous or link_hash(previous_hash, content) != record_hash:
             return record_id

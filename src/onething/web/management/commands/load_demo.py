@@ -1,4 +1,5 @@
-"""Load the demo catalog and demo accounts once (``make run`` calls it; safe to repeat)."""
+"""Load the demo catalog, accounts and every capability's demo data (``make run`` calls it;
+safe to repeat). It lives in the web layer because it calls every app's ``demo`` module."""
 
 from importlib import resources
 
@@ -8,7 +9,7 @@ from onething.catalog.exchange import import_document
 
 
 class Command(BaseCommand):
-    help = "载入演示目录（岳阳市）和演示账号；可重复执行"
+    help = "载入演示目录（岳阳市）、演示账号和各项能力的演示数据；可重复执行"
 
     def handle(self, **options):
         import json
@@ -19,4 +20,8 @@ class Command(BaseCommand):
         from onething.accounts.demo import create_demo_accounts
 
         for line in create_demo_accounts():
+            self.stdout.write(line)
+        from onething.sharing.demo import create_demo_sharing
+
+        for line in create_demo_sharing():
             self.stdout.write(line)

@@ -1,0 +1,64 @@
+"""Data providers: the plugins that answer the gateway for a resource (like Open Forms prefill).
+
+A provider is registered under a key with :func:`register` (one module per provider in this
+folder); a resource names its provider in ``Resource.backend`` and configures it in
+``backend_config``. The gateway calls ``fetch(resource, subject, fields)``: the provider returns
+the subject's record as a mapping (``None`` when it has none) or raises :class:`ProviderError`
+when its source cannot answer. It may return more than was asked for: the gateway projects the
+answer onto the approved fields (``sharing.rules.project``) and never trusts a provider to.
+
+Built in: ``library`` (the platform's base library, ``SourceRecord`` rows), ``people`` and
+``enterprises`` (the platform's own registers of real-name users and enterprises) and ``http``
+(a department's system over HTTP/JSON, with timeouts, retries and a circuit breaker). The
+e-licence store registers itself as one more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from importlib import import_module
+from typing import Any, Protocol
+
+
+class ProviderError(Exception):
+    """The source could not answer (down, timed out, malformed answer, circuit open)."""
+
+
+class Provider(Protocol):
+    key: str
+    label: str
+
+    def fetch(self, resource, subject: str, fields: Iterable[str]) -> Mapping[str, Any] | None: ...
+
+
+_REGISTRY: dict[str, Provider] = {}
+
+BUILTIN = ("library", "people", "enterprises", "http")
+
+
+def register(key: str, label: str) -> Callable:
+    """Class decorator: ``@register("http", "部门接口（HTTP/JSON）")`` registers one instance."""
+
+    def wrap(cls):
+        instance = cls()
+        instance.key, instance.label = key, label
+        _REGISTRY[key] = instance
+        return cls
+
+    return wrap
+
+
+def get(key: str) -> Provider:
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise ProviderError(f"未登记的数据提供方式“{key}”") from None
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(key, provider.label) for key, provider in sorted(_REGISTRY.items())]
+
+
+def load_builtin() -> None:
+    for name in BUILTIN:
+        import_module(f"onething.sharing.providers.{name}")
