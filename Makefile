@@ -47,16 +47,18 @@ demo: migrate ## load the demo catalog and accounts once
 # unless ONETHING_PUBLIC_URL says otherwise (a proxy, a domain).
 SERVE_ENV = ONETHING_PUBLIC_URL=$${ONETHING_PUBLIC_URL:-http://$(HOST):$(PORT)}
 
-run: demo ## serve on http://$(HOST):$(PORT) as users see it (DEBUG off, Chinese error pages), with the task consumer
+run: demo ## serve on http://$(HOST):$(PORT) as users see it (DEBUG off, Chinese error pages), with the task consumer and the simulated department system (:8101)
 	@echo "一件事平台：http://$(HOST):$(PORT)/  （演示账号见 README）"
 	@trap 'kill 0' INT TERM EXIT; export $(SERVE_ENV) DJANGO_DEBUG=0; \
 	  $(BIN)/onething run_huey --quiet & \
+	  $(BIN)/onething department-service --port 8101 & \
 	  $(BIN)/onething runserver $(HOST):$(PORT) --noreload
 
-dev: demo ## developer mode: DEBUG on (debug pages), auto-reload, with the task consumer
+dev: demo ## developer mode: DEBUG on (debug pages), auto-reload, with the task consumer and the simulated department system (:8101)
 	@echo "开发模式（DEBUG）：http://$(HOST):$(PORT)/"
 	@trap 'kill 0' INT TERM EXIT; export $(SERVE_ENV) DJANGO_DEBUG=1; \
 	  $(BIN)/onething run_huey --quiet & \
+	  $(BIN)/onething department-service --port 8101 & \
 	  $(BIN)/onething runserver $(HOST):$(PORT)
 
 serve: demo ## production-like: gunicorn + task consumer, static files collected and served by WhiteNoise
