@@ -109,3 +109,48 @@ def audit(items: Iterable[dict]) -> list[Deviation]:
                         Deviation(basic_code, reference["code"], other["code"], name, label, e, a)
                     )
     return findings
+
+
+# ------------------------------------------------------------------------------ 免提交 not claimed
+
+
+@dataclass(frozen=True)
+class MissedExemption:
+    """A material an item still asks of the applicant although an approved data source (given
+    by the caller, e.g. the sharing app) could supply it: the material type is not marked 免提交."""
+
+    department: str
+    item: str
+    item_name: str
+    material: str
+    sources: tuple[str, ...]  # how the data could be had (e.g. "GA-HJ-001（共享申请 12，公安局）")
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "sources": list(self.sources)}
+
+    def __str__(self) -> str:
+        return (
+            f"{self.item}（{self.item_name}）仍要求提交“{self.material}”，"
+            f"但已可通过 {'、'.join(self.sources)} 获取，材料类型未标注免提交"
+        )
+
+
+def missed_exemptions(
+    items: Iterable[dict], exempt: set[str], sources: dict[str, list[str]]
+) -> list[MissedExemption]:
+    """Material lines of ``items`` (exchange-format records) whose material type is not in
+    ``exempt`` (marked 免提交) but has an available source in ``sources`` (material code → what
+    could supply it), by department then item. Knows nothing of where the sources come from."""
+    findings = [
+        MissedExemption(
+            item.get("department", ""),
+            item["code"],
+            item.get("name", ""),
+            m["material"],
+            tuple(sources[m["material"]]),
+        )
+        for item in items
+        for m in item.get("materials", [])
+        if m.get("material") not in exempt and sources.get(m.get("material"))
+    ]
+    return sorted(findings, key=lambda f: (f.department, f.item, f.material))
