@@ -32,6 +32,7 @@ urlpatterns = [
     path("search/", include("onething.search.urls")),
     path("guide/", include("onething.guides.urls")),
     path("cases/", include("onething.cases.urls")),
+    path("sharing/", include(("onething.sharing.urls", "sharing"))),
     path("me/notifications/", include("onething.notifications.urls")),
     path("documents/", include("onething.documents.urls")),
     path("", include("onething.web.urls")),
