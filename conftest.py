@@ -129,6 +129,24 @@ def _ensure_baseline() -> None:
     _placeholder_years()
     if not Revision.objects.filter(kind="bundle").exists():
         _load_demo()
+        _forget_demo_history()
+
+
+def _forget_demo_history() -> None:
+    """The baseline is the demo's data, not the history of setting it up.
+
+    Loading the demo fires real machines (its data-sharing requests are submitted, checked and
+    approved through the engine), so it writes audit records, inbox and outbox messages, gateway
+    calls and the clocks of the requests it leaves waiting. Tests of those logs and of the scan
+    assert exact contents from empty, so each test starts with an empty audit chain, inbox,
+    outbox and call log and no running clock; the demo's rows themselves stay."""
+    from onething.audit.models import AuditRecord, ChainHead
+    from onething.clocks.models import Clock
+    from onething.notifications.models import Notification, OutboxMessage
+    from onething.sharing.models import Call
+
+    for model in (AuditRecord, ChainHead, Notification, OutboxMessage, Call, Clock):
+        model.objects.all().delete()
 
 
 def _baseline_present() -> bool:

@@ -111,6 +111,10 @@ def test_newborn_journey_for_every_role(browser, live_server, demo, sms, tmp_pat
         page.set_input_files(f"input[name='m.{material}']", str(pdf))
     page.check("input[name='gap_request'][value='maternal-health-handbook']")
     page.get_by_label("电子送达").check()
+    # 免提交 through data sharing: asked, never assumed
+    consent = page.get_by_label(re.compile("我同意平台通过政务数据共享"))
+    assert not consent.is_checked()
+    consent.check()
     click(page, page.get_by_role("button", name="提交申请"))
     assert "申请已提交" in page.locator("#messages").inner_text()
     number = page.inner_text("#app-number")
@@ -138,6 +142,11 @@ def test_newborn_journey_for_every_role(browser, live_server, demo, sms, tmp_pat
         sign_in(approver, live_server, username)
         assert approver.url.endswith("/cases/approver/")
         click(approver, approver.locator("#queue a").first)
+        if username == "shenpi_weijian":
+            # the 出生医学证明 the applicant did not upload: fetched from 卫健's own data, with provenance
+            shared = approver.locator(".shared-data details", has_text="出生医学证明").first
+            assert "已获取" in shared.inner_text() and "出生医学证明信息" in shared.inner_text()
+            assert "张小宝" in shared.inner_text()  # the approver of the sub-case sees the values
         for button in [f"作出决定：{i}" for i in items] if items else ["作出决定"]:
             click(approver, approver.get_by_role("button", name=re.compile(button)).first)
             assert "已作出决定" in approver.inner_text("#messages")
@@ -157,6 +166,11 @@ def test_newborn_journey_for_every_role(browser, live_server, demo, sms, tmp_pat
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf.body(), capture_output=True, check=True)
         assert "办结通知书" in text.stdout.decode() and number in text.stdout.decode()
     screenshot(page, "journey-citizen-result")
+    # …and who used her data for it
+    click(page, page.get_by_role("link", name="谁用了我的数据"))
+    fits(page)
+    uses = page.locator("main").inner_text()
+    assert "出生医学证明信息" in uses and "卫生健康" in uses
 
     # 7. the supervisor lands on the board
     boss_ctx, boss = _page(browser, PHONE)

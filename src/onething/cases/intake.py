@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from onething.accounts.models import Enterprise, EnterpriseAuthorisation, StaffRole, User
 from onething.audit.log import record
-from onething.cases import numbering
+from onething.cases import exempt, numbering
 from onething.cases.access import APPLICANT, CLERK, FILED_FOR_OTHERS, SYSTEM
 from onething.cases.lifecycle import tell_clerks
 from onething.cases.lifecycle.delivery import DELIVERY_METHODS
@@ -256,6 +256,7 @@ def submit(
     delivery: dict[str, Any] | None = None,
     provided: set[str] | None = None,
     deferred: set[str] | frozenset[str] = frozenset(),
+    data_consent: bool = False,
 ) -> Submission:
     """Create an application (or return the one this key already created).
 
@@ -268,6 +269,9 @@ def submit(
 
     ``received``: materials a window clerk took on paper at the counter, recorded in the same
     transaction (an unknown code refuses the whole intake before anything is written).
+
+    ``data_consent``: the applicant agrees that 免提交 materials are obtained through data
+    sharing; right after the commit they are fetched (``cases.exempt``).
     """
     now = now or timezone.now()
     key = text.clean(idempotency_key, "Idempotency-Key", max_length=100)
@@ -340,6 +344,7 @@ def submit(
         limit_days=plan.limit_days,
         delivery_method=delivery_method,
         delivery_address=delivery_address,
+        data_consent=data_consent is True,
     )
     # the number comes from its own short transaction (numbering.allocate), not this one
     application.number = numbering.allocate(region_code, timezone.localdate(now))
@@ -425,6 +430,7 @@ def submit(
         if found:
             return found
         raise
+    exempt.fetch_after_commit(application)
     return Submission(application, True)
 
 

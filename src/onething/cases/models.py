@@ -152,6 +152,9 @@ class Application(Clock):
     )
     # asked once, when applying (the window may change it when the result is ready)
     delivery_address = models.CharField("邮寄地址", max_length=300, blank=True, default="")
+    #: the applicant agreed that the platform obtains 免提交 materials through data sharing
+    #: (needed for 有条件共享 resources)
+    data_consent = models.BooleanField("同意共享获取", default=False)
     created_at = models.DateTimeField("提交时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
@@ -302,6 +305,11 @@ class Material(models.Model):
     filename = models.CharField("原文件名", max_length=200, blank=True)
     path = models.CharField(max_length=200, blank=True)
     exempt_via = models.CharField("免提交方式", max_length=20, blank=True)
+    #: a 免提交 material (``cases.exempt``): "" not yet settled, "fetched" through the data-sharing
+    #: gateway for every sub-case that needs it, "failed" (the applicant may upload it instead),
+    #: "unrouted" (no approval serves it: verified by other means)
+    fetch_status = models.CharField("获取情况", max_length=10, blank=True)
+    fetch_note = models.CharField("获取说明", max_length=300, blank=True)
     commitment_date = models.DateField("承诺补齐日期", null=True, blank=True)
     fulfilled_at = models.DateTimeField("补齐时间", null=True, blank=True)
     uploaded_by = models.ForeignKey(
@@ -320,6 +328,32 @@ class Material(models.Model):
                 name="material_open_gaps",
             )
         ]
+
+
+class SharedData(models.Model):
+    """What the data-sharing gateway returned for a 免提交 material of one sub-case, under the
+    handling department's approval: the provenance (resource, approval, call, time, content hash)
+    and the approved fields, shown to the approver of that sub-case."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="shared_data")
+    subcase = models.ForeignKey("SubCase", on_delete=models.CASCADE, related_name="shared_data")
+    material = models.CharField("材料类型", max_length=64)
+    resource_code = models.CharField("数据资源", max_length=64)
+    resource_name = models.CharField("数据资源名称", max_length=200)
+    request_id = models.BigIntegerField("共享授权")
+    call_id = models.BigIntegerField("调用记录", null=True, blank=True)
+    fetched_at = models.DateTimeField("获取时间")
+    found = models.BooleanField("有数据", default=False)
+    sha256 = models.CharField("内容摘要", max_length=64, blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+    labels = models.JSONField("数据项名称", default=dict, blank=True)
+    note = models.CharField("说明", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "共享获取的材料数据"
+        verbose_name_plural = "共享获取的材料数据"
+        ordering = ["subcase_id", "id"]
+        unique_together = [("subcase", "material")]
 
 
 class CorrectionRequest(models.Model):

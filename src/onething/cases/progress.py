@@ -28,7 +28,7 @@ from onething.cases.access import (
 from onething.cases.lifecycle.base import inspection_state, pending_extension
 from onething.cases.lifecycle.delivery import DELIVERY_METHODS
 from onething.cases.machines import DECIDED_SUBCASE, EXTENSION, INSPECTION, MACHINES, RUNNING
-from onething.cases.models import Application, Extension, SubCase
+from onething.cases.models import Application, Extension, SharedData, SubCase
 from onething.cases.notices import verify_url
 from onething.cases.personal import form_for_viewer
 from onething.kernel.codes import mask_id_number, mask_phone
@@ -74,7 +74,44 @@ def material_view(m) -> dict:
         "commitment_date": m.commitment_date,
         # an uploaded file is there; a 容缺 gap counts once it was made good
         "fulfilled": m.source == "upload" or m.fulfilled_at is not None,
+        "fetch_status": m.fetch_status,
+        "fetch_note": m.fetch_note,
     }
+
+
+def shared_views(app: Application, subs: list[SubCase], viewer, owner: bool) -> dict[int, list[dict]]:
+    """What data sharing returned, per sub-case (one query). The values are the applicant's
+    data: whole for the applicant and for the sub-case's own department (the approval's
+    holder); personal numbers masked for anyone else (a clerk, a supervisor)."""
+    names = {m["material"]: m["name"] for m in app.plan.get("materials", [])}
+    departments = approver_departments(viewer)
+    out: dict[int, list[dict]] = {}
+    for row in SharedData.objects.filter(subcase__in=subs).order_by("id"):
+        sub_department = next((s.department_id for s in subs if s.pk == row.subcase_id), None)
+        whole = owner or sub_department in departments
+        out.setdefault(row.subcase_id, []).append(
+            {
+                "material": row.material,
+                "material_name": names.get(row.material, row.material),
+                "resource": row.resource_code,
+                "resource_name": row.resource_name,
+                "request": row.request_id,
+                "call": row.call_id,
+                "fetched_at": row.fetched_at,
+                "found": row.found,
+                "sha256": row.sha256,
+                "values": [
+                    {
+                        "key": key,
+                        "label": (row.labels or {}).get(key, key),
+                        "value": str(value) if whole else text_for(str(value), owner=False),
+                    }
+                    for key, value in (row.data or {}).items()
+                ],
+                "note": row.note,
+            }
+        )
+    return out
 
 
 def _mask_form(plan: dict, form: dict, needed_items=frozenset()) -> dict:
@@ -155,6 +192,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None, to
     numbers = [app.number, *(s.number for s in subs)]
     form = dict(app.form) if owner else _mask_form(app.plan, app.form, needed_items(viewer, roles, subs))
     result_files = results.views_of(subs, owner)
+    shared = shared_views(app, subs, viewer, owner)
     calendar = get_calendar() if any(s.warning for s in subs) else None  # read once, when needed
     history = (
         AuditRecord.objects.filter(
@@ -225,6 +263,7 @@ def application_view(app: Application, viewer, roles: set[str] | None = None, to
                 "post_check": post_check_view(s, owner),
                 "extensions": extensions.get(s.pk, []),
                 "result_files": result_files.get(s.pk, []),
+                "shared": shared.get(s.pk, []),
                 "actions": subcase_actions(app, s, roles_for(viewer, app, s)),
             }
             for s in subs

@@ -12,7 +12,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from onething.cases import deadlines, lifecycle
+from onething.cases import deadlines, exempt, lifecycle
 
 
 def run_scan(now=None) -> dict:
@@ -33,3 +33,9 @@ def run_scan(now=None) -> dict:
 @db_periodic_task(crontab(minute="*/15"))
 def scan_deadlines() -> dict:
     return run_scan()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def fetch_exempt_materials() -> int:
+    """免提交 materials an intake committed but did not get to fetch (a crash in between)."""
+    return exempt.fetch_pending()

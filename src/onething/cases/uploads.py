@@ -49,6 +49,7 @@ from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from onething.audit.log import record
+from onething.cases.exempt import may_upload_instead
 from onething.cases.lifecycle import fulfil_gap
 from onething.cases.models import Application, Material, upload_name
 from onething.kernel import errors
@@ -474,7 +475,7 @@ def _material_line(application: Application, material_code: str) -> dict:
     line = lines.get(material_code)
     if line is None:
         raise _error(404, "not_found", f"材料 {material_code} 不在本件的材料清单中", "material")
-    if line.get("exempt"):
+    if line.get("exempt") and not may_upload_instead(application, material_code):
         raise _error(400, "invalid", f"“{line['name']}”由平台获取，无需提交", "material")
     return line
 

@@ -340,6 +340,7 @@ def _submit(request, kind, code, raw, form, mode, window, provided) -> intake.Su
         on_behalf=on_behalf,
         enterprise=enterprise,
         agent_authorisation=authorisation,
+        data_consent=request.POST.get("data_consent") == "1",
         strings=True,
         received=[m for m in request.POST.getlist("received") if m] if window else (),
         delivery={
@@ -387,6 +388,9 @@ def _apply_page(request, plan, kind, code, raw, data, window, mode, enterprises,
             }
             for m in plan.materials
         ],
+        "any_exempt": any(m.exempt for m in plan.materials),
+        # consent to data sharing is asked, never assumed: unticked until the person ticks it
+        "data_consent": data.get("data_consent") == "1",
         "fields": [
             {
                 "id": f"f-{n}",
@@ -439,7 +443,13 @@ def detail(request, number: str):
             "missing": [m["material"] for m in lifecycle.missing_materials(app)],
             "correction": _correction_view(app, owner),
             "gaps": list(app.materials.filter(source="gap", fulfilled_at__isnull=True)),
-            "uploadable": [m for m in view["required_materials"] if not m["exempt"]],
+            "uploadable": [
+                m
+                for m in view["required_materials"]
+                if not m["exempt"]
+                or m["material"]
+                in {x["material"] for x in view["materials"] if x["fetch_status"] == "failed"}
+            ],
             "can_upload": app.status in intake.UPLOADABLE_STATES and bool(roles & {APPLICANT, CLERK}),
             "inspection": _inspection_view(app, owner),
             "agent_document": _agent_document(app, owner),

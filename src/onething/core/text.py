@@ -33,6 +33,8 @@ LABELS = {
     "daily_quota": "每日调用上限",
     "request": "共享申请",
     "claimed": "正确值",
+    "answer": "答复",
+    "value": "更正值",
     "field": "数据项",
     "real_name": "姓名",
     "id_number": "公民身份号码",

@@ -24,18 +24,33 @@ def is_authority(user) -> bool:
     )
 
 
+def _department_roles(user) -> list[tuple[str, str]]:
+    """(role, department) of each of this person's department roles: one plain query, kept on
+    the user object for the request (the gateway asks on every call; ``user.roles()`` would
+    also read regions and halls)."""
+    cached = getattr(user, "_sharing_roles", None)
+    if cached is None:
+        cached = list(
+            StaffRole.objects.filter(user_id=user.pk, department_id__isnull=False).values_list(
+                "role", "department_id"
+            )
+        )
+        user._sharing_roles = cached
+    return cached
+
+
 def staff_departments(user) -> set[str]:
     """Departments whose data this person may request and use (approver, department admin)."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    return {r.department_id for r in user.roles() if r.role in USING_ROLES and r.department_id}
+    return {department for role, department in _department_roles(user) if role in USING_ROLES}
 
 
 def admin_departments(user) -> set[str]:
     """Departments this person answers for as a provider (department admin)."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    return {r.department_id for r in user.roles() if r.role == StaffRole.DEPARTMENT_ADMIN and r.department_id}
+    return {department for role, department in _department_roles(user) if role == StaffRole.DEPARTMENT_ADMIN}
 
 
 def is_sharing_staff(user) -> bool:

@@ -37,10 +37,10 @@ def subject_key(subject: str) -> str:
 
 
 def write(call: Call) -> Call:
-    """Append ``call`` (its own transaction unless the caller's is open) and link it soon."""
-    with transaction.atomic():
-        insert_rows([call])
-        transaction.on_commit(lambda: link_soon(CALLS))
+    """Append ``call`` and link it soon: one INSERT in autocommit (no BEGIN/COMMIT round
+    trips), or inside the caller's transaction when one is open (linked after its commit)."""
+    insert_rows([call])
+    transaction.on_commit(lambda: link_soon(CALLS))
     return call
 
 

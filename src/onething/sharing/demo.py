@@ -15,7 +15,7 @@ from django.utils import timezone
 from onething.accounts.models import StaffRole, User
 from onething.catalog.models import Item
 from onething.directory.models import Department
-from onething.sharing import requests
+from onething.sharing import exchange, requests
 from onething.sharing.models import Demand, Duty, NegativeEntry, Request, Resource, SourceRecord
 
 DEMO_DEPARTMENT_SERVICE = "http://127.0.0.1:8101"
@@ -188,6 +188,9 @@ RESOURCES = [
     ),
 ]
 
+#: whose number a material is about, when it is not the applicant's (a form field of the bundle)
+SUBJECT_FIELDS = {"WJ-CSZM-001": "mother.id_number", "MZ-HYDJ-001": "mother.id_number"}
+
 MOTHER, FATHER = "430602199201011221", "430602199001011235"
 LISI = "430626198805052012"
 ENTERPRISE = "91430600MA4L00001C"
@@ -324,16 +327,12 @@ APPROVALS = [
     ),
     ("11430600MB06000535", "SCJG-YYZZ-001", None, "公共场所卫生许可审查", ["430600-WJ-0101-01"]),
 ]
-#: left waiting, so the data authority and the provider each have one to decide in the demo
+#: left waiting, so the data authority and the providers each have one to decide in the demo;
+#: the last value: already checked by the authority, waiting for the provider's answer
 PENDING = [
-    (
-        "11430600MB06000535",
-        "RS-SBCB-001",
-        ["name", "insured_since", "status"],
-        "生育医疗费用核查",
-        ["430600-WJ-2001-01"],
-    ),
-]
+    ("11430600MB06000535", "RS-SBCB-001", ["name", "insured_since", "status"], "生育医疗费用核查", ["430600-WJ-2001-01"], False),
+    ("11430600MB0600039M", "SCJG-QYDJ-001", ["uscc", "name", "founded"], "医保定点机构资格核验", [], True),
+]  # fmt: skip
 
 
 def _staff_of(department: str):
@@ -358,6 +357,28 @@ def _provider_admin(department: str):
     )
 
 
+#: what a department admin may do in the sharing admin (its own department's rows only)
+ADMIN_PERMISSIONS = [
+    "view_resource", "add_resource", "change_resource", "view_resourceversion",
+    "view_demand", "add_demand", "change_demand", "delete_demand",
+    "view_duty", "add_duty", "change_duty", "delete_duty",
+    "view_negativeentry", "add_negativeentry", "change_negativeentry", "delete_negativeentry",
+    "view_request", "view_call", "view_dispute",
+    "view_sourcerecord", "add_sourcerecord", "change_sourcerecord", "delete_sourcerecord",
+]  # fmt: skip
+
+
+def _grant_admin_permissions() -> None:
+    from django.contrib.auth.models import Permission
+
+    perms = list(Permission.objects.filter(content_type__app_label="sharing", codename__in=ADMIN_PERMISSIONS))
+    for user in User.objects.filter(staff_roles__role=StaffRole.DEPARTMENT_ADMIN).distinct():
+        user.user_permissions.add(*perms)
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+
+
 def _demo_provider_admins() -> None:
     """A department admin for each providing department without one (bumen_admin is 市场监管's)."""
     from onething.accounts.demo import DEMO_PASSWORD
@@ -377,7 +398,7 @@ def _demo_provider_admins() -> None:
         StaffRole.objects.get_or_create(user=user, role=StaffRole.DEPARTMENT_ADMIN, department_id=code)
 
 
-def _request(department, resource, fields, purpose, items, *, approve: bool) -> None:
+def _request(department, resource, fields, purpose, items, *, approve: bool, check: bool = False) -> None:
     found = Resource.objects.get(code=resource)
     if Request.objects.filter(department_id=department, resource=found, purpose=purpose).exists():
         return
@@ -394,9 +415,11 @@ def _request(department, resource, fields, purpose, items, *, approve: bool) -> 
         items=items,
         department=department,
     )
+    authority = _authority()
+    if check:
+        requests.approve(authority, request.pk, reason="符合共享条件，转提供部门")
     if not approve:
         return
-    authority = _authority()
     request = requests.approve(authority, request.pk, reason="符合共享条件")
     if request.status == Request.Status.CHECKED:
         requests.approve(_provider_admin(found.provider_id), request.pk, reason="同意按申请的数据项共享")
@@ -410,9 +433,12 @@ def create_demo_sharing() -> list[str]:
     if admin is not None:
         StaffRole.objects.get_or_create(user=admin, role=StaffRole.DATA_AUTHORITY)
     _demo_provider_admins()
+    _grant_admin_permissions()
     now = timezone.now()
     for code, name, provider, klass, kind, backend, replaces, fields, basis, freq, source in RESOURCES:
         config = {"url": f"{DEMO_DEPARTMENT_SERVICE}/records/{code}"} if backend == "http" else {}
+        if code in SUBJECT_FIELDS:
+            config["subject_field"] = SUBJECT_FIELDS[code]
         resource, created = Resource.objects.get_or_create(
             code=code,
             defaults={
@@ -431,6 +457,7 @@ def create_demo_sharing() -> list[str]:
             },
         )
         if created:
+            exchange.record_version(resource, None, "载入演示数据", created=True)
             lines.append(f"创建演示数据资源 {code}（{name}）")
         for subject, data in RECORDS.get(code, {}).items():
             SourceRecord.objects.get_or_create(
@@ -472,6 +499,6 @@ def create_demo_sharing() -> list[str]:
     )
     for department, resource, fields, purpose, items in APPROVALS:
         _request(department, resource, fields, purpose, items, approve=True)
-    for department, resource, fields, purpose, items in PENDING:
-        _request(department, resource, fields, purpose, items, approve=False)
+    for department, resource, fields, purpose, items, checked in PENDING:
+        _request(department, resource, fields, purpose, items, approve=False, check=checked)
     return lines

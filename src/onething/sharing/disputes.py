@@ -99,7 +99,7 @@ def visible_disputes(user):
 def answer(user, dispute_id: int, *, corrected: bool, answer: Any, value: Any = None, now=None) -> Dispute:
     """The provider's answer: corrected (the base library's value is replaced) or upheld."""
     now = now or timezone.now()
-    answer = text.clean(answer, "reason", max_length=2000, multiline=True)
+    answer = text.clean(answer, "answer", max_length=2000, multiline=True, required=True)
     with transaction.atomic():
         dispute = visible_disputes(user).select_for_update(of=("self",)).filter(pk=dispute_id).first()
         if dispute is None:
@@ -108,14 +108,17 @@ def answer(user, dispute_id: int, *, corrected: bool, answer: Any, value: Any = 
         event = "correct" if corrected else "uphold"
         data: dict[str, Any] = {}
         if corrected and value not in (None, ""):
-            new = text.clean(value, "claimed", max_length=500)
+            new = text.clean(value, "value", max_length=500)
+            # the base library is changed here; a department's own system is corrected at its
+            # source, and the record says what the value now is
+            data = {"new": new, "corrected_in": "source_system"}
             row = (
                 SourceRecord.objects.select_for_update()
                 .filter(resource=dispute.resource, subject=dispute.subject)
                 .first()
             )
             if row is not None:
-                data = {"old": row.data.get(dispute.field), "new": new}
+                data = {"old": row.data.get(dispute.field), "new": new, "corrected_in": "library"}
                 row.data = {**row.data, dispute.field: new}
                 row.updated_at = now
                 row.save(update_fields=["data", "updated_at"])

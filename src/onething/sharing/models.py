@@ -96,11 +96,18 @@ class Resource(models.Model):
 class ResourceVersion(models.Model):
     """One saved state of a resource: who changed it, when, why."""
 
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="versions")
+    resource = models.ForeignKey(
+        Resource, verbose_name="数据资源", on_delete=models.CASCADE, related_name="versions"
+    )
     version = models.PositiveIntegerField("版本")
     data = models.JSONField("内容")
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="变更人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     changed_at = models.DateTimeField("时间")
     reason = models.CharField("变更原因", max_length=500, blank=True)
@@ -136,6 +143,8 @@ class Demand(models.Model):
         verbose_name = "共享需求（需求清单）"
         verbose_name_plural = "需求清单"
         ordering = ["department_id", "id"]
+        # the exchange files match a list entry by its department and name
+        unique_together = [("department", "name")]
 
     def __str__(self) -> str:
         return self.name
@@ -162,6 +171,7 @@ class Duty(models.Model):
         verbose_name = "共享责任（责任清单）"
         verbose_name_plural = "责任清单"
         ordering = ["department_id", "id"]
+        unique_together = [("department", "name")]
 
     def __str__(self) -> str:
         return self.name
@@ -188,6 +198,7 @@ class NegativeEntry(models.Model):
         verbose_name = "不予共享（负面清单）"
         verbose_name_plural = "负面清单"
         ordering = ["department_id", "id"]
+        unique_together = [("department", "name")]
 
     def __str__(self) -> str:
         return self.name
@@ -252,7 +263,7 @@ class Request(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"共享申请 {self.pk}：{self.resource_id} → {self.department_id}"
+        return f"共享申请 {self.pk}：{self.resource.code} → {self.department_id}"
 
     def usable_on(self, day: dt.date) -> bool:
         return (
@@ -298,7 +309,7 @@ class Call(models.Model):
     caller_label = models.CharField("调用方", max_length=200, blank=True)
     department_code = models.CharField("调用部门", max_length=18, blank=True)
     purpose = models.CharField("用途", max_length=200, blank=True)
-    legal_basis = models.CharField("依据", max_length=500, blank=True)
+    legal_basis = models.TextField("依据", blank=True)
     fields = models.JSONField("数据项", default=list)
     subject_key = models.CharField(max_length=64, blank=True, db_index=True)
     subject_masked = models.CharField("查询对象", max_length=40, blank=True)

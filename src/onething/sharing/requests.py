@@ -25,6 +25,7 @@ from onething.sharing.machines import (
     REFUSE_EVENTS,
     REQUEST,
     REQUESTER,
+    ROLE_NAMES,
     SYSTEM,
 )
 from onething.sharing.models import NegativeEntry, Request, Resource, SharingClass
@@ -177,13 +178,15 @@ def actions(user, request: Request) -> list[str]:
 
 def _pick(request: Request, roles: set[str], candidates: tuple[str, ...], reason: str) -> str:
     """The one event of ``candidates`` this role may fire in this state; when none, the
-    refusal of the most telling one (a role that may not, or a state that does not allow)."""
+    refusal of the most telling one: an event someone may fire now (so a requester pressing
+    approve on a conditional request hears about 审核, not about 授权), else one the state allows."""
     ctx = context(request, reason)
     allowed = [e for e in REQUEST.allowed(request.status, roles, ctx) if e in candidates]
     if allowed:
         return allowed[0]
+    anyone = [e for e in REQUEST.allowed(request.status, set(ROLE_NAMES), ctx) if e in candidates]
     in_state = [e for e in candidates if request.status in REQUEST.events[e].sources]
-    engine.check(REQUEST, request.status, (in_state or list(candidates))[0], roles, context=ctx)
+    engine.check(REQUEST, request.status, (anyone or in_state or list(candidates))[0], roles, context=ctx)
     raise NotPermitted("您无权处理该共享申请")  # pragma: no cover - check() raised
 
 

@@ -113,6 +113,7 @@ def create_application(
         idempotency_key=idempotency_key,
         on_behalf=payload.applicant.dict() if payload.applicant else None,
         enterprise=payload.enterprise,
+        data_consent=payload.data_consent,
         agent_authorisation=(
             payload.authorisation.model_dump(mode="json", exclude_none=True)
             if payload.authorisation

@@ -50,6 +50,9 @@ class ApplicationIn(Schema):
     applicant: OnBehalfIn | None = Field(None, description="窗口收件或帮办代办时的申请人")
     enterprise: Text(18) | None = Field(None, description="以企业名义申请时的统一社会信用代码")
     authorisation: AuthorisationIn | None = Field(None, description="帮办代办的授权委托记录")
+    data_consent: Flag = Field(
+        False, description="同意平台通过政务数据共享获取免提交材料（有条件共享的数据须同意）"
+    )
 
 
 class DepartmentOut(Schema):
@@ -89,6 +92,28 @@ class ExtensionBrief(Schema):
     refusal_reason: str
 
 
+class SharedValueOut(Schema):
+    key: str
+    label: str
+    value: str
+
+
+class SharedDataOut(Schema):
+    """A 免提交 material obtained through the data-sharing gateway, with its provenance."""
+
+    material: str
+    material_name: str
+    resource: str
+    resource_name: str
+    request: int
+    call: int | None
+    fetched_at: dt.datetime
+    found: bool
+    sha256: str
+    values: list[SharedValueOut]
+    note: str
+
+
 class SubCaseOut(Schema):
     number: str
     item: str
@@ -108,6 +133,7 @@ class SubCaseOut(Schema):
     inspection_required: bool
     post_check: PostCheckBrief | None = Field(None, description="告知承诺事后核查（如有）")
     extensions: list[ExtensionBrief] = Field(default_factory=list, description="延期记录")
+    shared: list[SharedDataOut] = Field(default_factory=list, description="通过数据共享获取的免提交材料数据")
 
 
 class MaterialOut(Schema):
@@ -120,6 +146,11 @@ class MaterialOut(Schema):
     content_type: str
     commitment_date: dt.date | None
     fulfilled: bool
+    fetch_status: str = Field(
+        "",
+        description="免提交材料：fetched 已通过数据共享获取，failed 未能获取（可上传），unrouted 无共享授权",
+    )
+    fetch_note: str = ""
 
 
 class NoticeOut(Schema):

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 from onething.accounts.auth import authenticated, gateway_callers
 from onething.core.errors import ApiError, responses
@@ -240,7 +241,9 @@ def create_request(request: HttpRequest, payload: RequestIn):
         items=payload.items,
         department=payload.department,
     )
-    return 201, sharing_requests.as_dict(sharing_requests.get_visible(request.user, found.pk), request.user)
+    return Status(
+        201, sharing_requests.as_dict(sharing_requests.get_visible(request.user, found.pk), request.user)
+    )
 
 
 @router.get("/requests", response=responses(list[RequestOut], 401), summary="共享申请列表（本人可见范围）")
@@ -354,7 +357,7 @@ def create_dispute(request: HttpRequest, payload: DisputeIn):
         claimed=payload.claimed,
         reason=payload.reason,
     )
-    return 201, dispute_out(found)
+    return Status(201, dispute_out(found))
 
 
 @router.post(

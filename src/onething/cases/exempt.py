@@ -1,0 +1,211 @@
+"""免提交 made real: intake obtains exempt materials through the data-sharing gateway.
+
+After an application commits, :func:`fetch_for` takes each of its 免提交 materials and, for each
+sub-case whose item asks for it, looks for an approval (``sharing.Request``) of that sub-case's
+department for a resource that replaces the material and serves the item. When one exists,
+the platform queries the gateway under it — for the approval's own purpose, on behalf of the
+department — and keeps what came back with its provenance (:class:`~onething.cases.models.SharedData`:
+resource, approval, call, time, SHA-256 of the content); the approver of the sub-case sees it.
+
+- A 有条件共享 resource is queried only with the applicant's consent (``data_consent``).
+- The subject is the applicant's 公民身份号码 (or the enterprise's 统一社会信用代码), unless the
+  resource names a form field for it (``backend_config["subject_field"]``, e.g. the mother's
+  number for a birth certificate).
+- When the fetch fails, is refused or finds nothing, the material is marked ``failed`` and the
+  applicant is told and may upload it instead (uploads accept it from then on): no dead end.
+- A material with no approval at all for any of its departments is ``unrouted``: the platform
+  has no sharing route for it yet and the window verifies it as before (an e-licence, until
+  the licence store is a provider).
+
+Each material is settled in its own transaction; a crash leaves the rest to
+:func:`fetch_pending`, which the periodic task runs. Running twice fetches nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from onething.cases.models import Application, Material, SharedData, SubCase
+from onething.core.errors import Refused
+from onething.kernel.hashchain import canonical
+from onething.notifications.service import notify
+from onething.sharing import gateway
+from onething.sharing.models import Request, Resource, SharingClass
+
+logger = logging.getLogger("onething.cases")
+
+FETCHED, FAILED, UNROUTED = "fetched", "failed", "unrouted"
+
+
+def _approvals(department: str, material: str, item: str) -> list[Request]:
+    """Approved requests of ``department`` whose resource replaces ``material`` and that serve
+    ``item`` (an approval naming no items serves all of its department's items)."""
+    today = timezone.localdate()
+    rows = Request.objects.filter(status=Request.Status.APPROVED, department_id=department).select_related(
+        "resource"
+    )
+    return [
+        r
+        for r in rows
+        if material in (r.resource.replaces or []) and (not r.items or item in r.items) and r.usable_on(today)
+    ]
+
+
+def _form_value(form: dict, path: str) -> str:
+    if path in form:
+        return str(form[path] or "")
+    value: Any = form
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return ""
+        value = value.get(part)
+    return str(value or "")
+
+
+def subject_for(app: Application, resource: Resource) -> str:
+    if resource.subject_kind == "enterprise":
+        return app.enterprise_id or ""
+    path = (resource.backend_config or {}).get("subject_field")
+    if path:
+        found = _form_value(app.form or {}, path)
+        if found:
+            return found
+    return app.applicant_id_number or (app.applicant.id_number if app.applicant_id else "")
+
+
+def _digest(data: dict) -> str:
+    return hashlib.sha256(canonical(data)).hexdigest()
+
+
+def _fetch_one(app: Application, sub: SubCase, material: Material, request: Request, now) -> SharedData:
+    resource = request.resource
+    base = {
+        "application": app,
+        "subcase": sub,
+        "material": material.material,
+        "resource_code": resource.code,
+        "resource_name": resource.name,
+        "request_id": request.pk,
+        "fetched_at": now,
+        "labels": resource.field_labels(),
+    }
+    if resource.sharing_class == SharingClass.CONDITIONAL and not app.data_consent:
+        return SharedData(**base, note="申请人未同意通过数据共享获取")
+    subject = subject_for(app, resource)
+    if not subject:
+        return SharedData(**base, note="缺少查询对象的证件号码")
+    try:
+        answer = gateway.query(
+            None, request.pk, subject, request.purpose, now=now, for_department=sub.department_id
+        )
+    except Refused as exc:
+        return SharedData(**base, call_id=getattr(exc, "extra", {}).get("call"), note=str(exc)[:300])
+    if not answer.found:
+        return SharedData(**base, call_id=answer.call.pk, note="提供部门无该对象的数据")
+    return SharedData(
+        **base, call_id=answer.call.pk, found=True, data=answer.data, sha256=_digest(answer.data)
+    )
+
+
+def _settle(app: Application, material: Material, now: dt.datetime) -> str:
+    """Fetch one material for every sub-case that needs it; its new status."""
+    line = next((m for m in app.plan.get("materials", []) if m["material"] == material.material), None)
+    if line is None:
+        return _mark(material, UNROUTED)
+    subs = list(SubCase.objects.filter(application=app, item_code__in=line.get("items") or []))
+    routed = [(sub, _approvals(sub.department_id, material.material, sub.item_code)) for sub in subs]
+    routed = [(sub, found[0]) for sub, found in routed if found]
+    if not routed:
+        return _mark(material, UNROUTED)
+    done = set(
+        SharedData.objects.filter(application=app, material=material.material).values_list(
+            "subcase_id", "found"
+        )
+    )
+    results = []
+    for sub, request in routed:
+        if (sub.pk, True) in done:
+            continue
+        results.append(_fetch_one(app, sub, material, request, now))
+    with transaction.atomic():
+        for row in results:
+            SharedData.objects.update_or_create(
+                subcase=row.subcase,
+                material=row.material,
+                defaults={
+                    f.name: getattr(row, f.name)
+                    for f in SharedData._meta.concrete_fields
+                    if f.name not in ("id",)
+                },
+            )
+        failed = [r for r in results if not r.found]
+        status = FAILED if failed else FETCHED
+        note = failed[0].note if failed else ""
+        Material.objects.filter(pk=material.pk).update(fetch_status=status, fetch_note=note[:300])
+        if failed and app.applicant_id:
+            notify(
+                app.applicant,
+                "case.fetch_failed",
+                f"未能通过数据共享获取“{material.name}”",
+                f"{note}。请在办件页面上传该材料，或到窗口提交。",
+                f"/cases/{app.number}/",
+            )
+    return status
+
+
+def _mark(material: Material, status: str) -> str:
+    Material.objects.filter(pk=material.pk).update(fetch_status=status)
+    return status
+
+
+def fetch_for(app: Application, *, now: dt.datetime | None = None) -> dict[str, str]:
+    """Obtain the application's 免提交 materials; material code → fetched | failed | unrouted.
+    Never raises for a provider's failure: the material is marked and the applicant told."""
+    now = now or timezone.now()
+    out: dict[str, str] = {}
+    for material in Material.objects.filter(application=app, source="platform", fetch_status=""):
+        try:
+            status = _settle(app, material, now)
+        except Exception:  # a bug must not lose the application: the periodic task retries
+            logger.exception("免提交材料获取失败：%s %s", app.number, material.material)
+            continue
+        out[material.material] = status
+    return out
+
+
+def fetch_after_commit(app: Application) -> None:
+    """Schedule :func:`fetch_for` for right after the intake's commit."""
+    transaction.on_commit(lambda: fetch_for(Application.objects.get(pk=app.pk)))
+
+
+def fetch_pending(limit: int = 200) -> int:
+    """The periodic sweep: applications of the last two days with 免提交 materials not yet
+    settled (a crash between the intake's commit and its fetch)."""
+    since = timezone.now() - dt.timedelta(days=2)
+    numbers = (
+        Material.objects.filter(source="platform", fetch_status="", application__created_at__gte=since)
+        .values_list("application_id", flat=True)
+        .distinct()[:limit]
+    )
+    count = 0
+    for app in Application.objects.filter(pk__in=list(numbers)):
+        count += len(fetch_for(app))
+    return count
+
+
+def shared_for(sub: SubCase) -> list[SharedData]:
+    """What the gateway returned for this sub-case (the approver's view)."""
+    return list(SharedData.objects.filter(subcase=sub).order_by("id"))
+
+
+def may_upload_instead(app: Application, material_code: str) -> bool:
+    """A 免提交 material the platform could not obtain: the applicant may upload it."""
+    return Material.objects.filter(
+        application=app, material=material_code, source="platform", fetch_status=FAILED
+    ).exists()
