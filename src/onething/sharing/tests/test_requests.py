@@ -168,3 +168,23 @@ def test_only_staff_of_a_using_department_may_request(staff):
     with pytest.raises(DomainError) as exc:
         _submit(staff, "SCJG-QYDJ-001", who="zhangsan", fields=["uscc"])
     assert status_of(exc.value) == 403
+
+
+def test_a_dispute_of_data_is_answered_within_five_working_days_across_national_day(staff):
+    from onething.sharing import disputes
+
+    d = disputes.raise_dispute(
+        staff["lisi"],
+        resource="SCJG-YYZZ-001",
+        subject="91430600MA4L00001C",
+        field="address",
+        claimed="巴陵中路99号",
+        reason="已搬迁",
+        now=at("2026-09-30"),
+    )
+    assert d.due_date == dt.date(2026, 10, 13)  # 8, 9, 10 (Saturday, worked), 12, 13 October
+    assert staff["bumen_admin"].notifications.filter(event="sharing.dispute_raised").exists()
+    answered = disputes.answer(
+        staff["bumen_admin"], d.pk, corrected=False, answer="经核实无误", now=at("2026-10-09")
+    )
+    assert answered.status == "upheld" and answered.due_date is None
