@@ -14,8 +14,14 @@ resource, approval, call, time, SHA-256 of the content); the approver of the sub
 - When the fetch fails, is refused or finds nothing, the material is marked ``failed`` and the
   applicant is told and may upload it instead (uploads accept it from then on): no dead end.
 - A material with no approval at all for any of its departments is ``unrouted``: the platform
-  has no sharing route for it yet and the window verifies it as before (an e-licence, until
-  the licence store is a provider).
+  has no sharing route for it yet and the window verifies it as before.
+- A material an e-licence stands for (``exempt_via: e_license`` and a licence type listing it)
+  is first looked up in the holder's licences (:func:`_from_licences`, ``licences.wallet.use``):
+  with the holder's consent for the item or bundle each sub-case's department gets a verified
+  reference (identifier, verification result, time) and the use is logged for the holder;
+  without consent, or when the licence is revoked, the material is ``failed`` — the applicant
+  is told and may upload it. Only when the holder has no such licence does the data-sharing
+  route above apply (a newborn's 出生医学证明 before it is issued as a licence).
 
 Each material is settled in its own transaction; a crash leaves the rest to
 :func:`fetch_pending`, which the periodic task runs. Running twice fetches nothing twice.
@@ -33,7 +39,10 @@ from django.utils import timezone
 
 from onething.cases.models import Application, Material, SharedData, SubCase
 from onething.core.errors import Refused
+from onething.kernel.errors import Invalid, NotFound, NotPermitted
 from onething.kernel.hashchain import canonical
+from onething.licences import rules as licence_rules
+from onething.licences import wallet
 from onething.notifications.service import notify
 from onething.sharing import gateway
 from onething.sharing.models import Request, Resource, SharingClass
@@ -57,7 +66,7 @@ def _approvals(department: str, material: str, item: str) -> list[Request]:
     ]
 
 
-def _form_value(form: dict, path: str) -> str:
+def form_value(form: dict, path: str) -> str:
     if path in form:
         return str(form[path] or "")
     value: Any = form
@@ -73,7 +82,7 @@ def subject_for(app: Application, resource: Resource) -> str:
         return app.enterprise_id or ""
     path = (resource.backend_config or {}).get("subject_field")
     if path:
-        found = _form_value(app.form or {}, path)
+        found = form_value(app.form or {}, path)
         if found:
             return found
     return app.applicant_id_number or (app.applicant.id_number if app.applicant_id else "")
@@ -113,12 +122,168 @@ def _fetch_one(app: Application, sub: SubCase, material: Material, request: Requ
     )
 
 
+LICENCE_LABELS = {
+    "name": "证照名称",
+    "identifier": "证照标识",
+    "number": "证照编号",
+    "issuer": "颁发机构",
+    "issued_on": "颁证日期",
+    "valid_until": "有效期至",
+    "verified": "核验结果",
+    "verified_at": "核验时间",
+}
+
+
+def licence_holder(app: Application, kinds) -> str:
+    """Whose licences stand for the material: the enterprise's when the type is held by
+    enterprises and the application is made for one, otherwise the applicant's."""
+    if app.enterprise_id and any(k.holder_kind == "enterprise" for k in kinds):
+        return app.enterprise_id
+    return app.applicant_id_number or (app.applicant.id_number if app.applicant_id else "")
+
+
+def licence_scopes(app: Application, subs: list[SubCase]) -> list[tuple[str, str]]:
+    """What a consent may name to cover this application: its bundle or item, or the item of
+    one of the sub-cases that needs the material."""
+    return [(app.kind, app.code)] + [("item", sub.item_code) for sub in subs]
+
+
+def consent_to_licences(app: Application, user, type_codes: list[str], now) -> list:
+    """The applicant authorises their licences of these types for this application (the apply
+    page's 授权使用 boxes): one consent each, for the application's bundle or item and purpose."""
+    from onething.licences.models import LicenceType
+
+    wanted = {m.material for m in Material.objects.filter(application=app, source="platform")}
+    given = []
+    for code in dict.fromkeys(type_codes):
+        kind = LicenceType.objects.filter(code=code, active=True).first()
+        if kind is None or not wanted.intersection(kind.materials or []):
+            raise Invalid(f"本次申请没有可用证照“{code}”替代的免提交材料", "licence_consent")
+        given.append(
+            wallet.give(
+                user,
+                holder_id=licence_holder(app, [kind]),
+                kind=kind,
+                scope=app.kind,
+                scope_code=app.code,
+                scope_name=app.name,
+                purpose=licence_rules.use_purpose(app.name),
+                now=now,
+            )
+        )
+    return given
+
+
+def _reference_row(app, sub, material, use, now) -> SharedData:
+    ref = use.reference()
+    check = ref["verification"]
+    data = {
+        "name": ref["name"],
+        "identifier": ref["identifier"],
+        "number": ref["number"],
+        "issuer": ref["issuer"],
+        "issued_on": ref["issued_on"],
+        "valid_until": ref["valid_until"] or "长期",
+        "verified": check["message"],
+        "verified_at": check["checked_at"],
+        **{f"field.{k}": v for k, v in (ref["fields"] or {}).items()},
+    }
+    labels = {**LICENCE_LABELS, **{f"field.{f['key']}": f["label"] for f in use.licence.type.fields or []}}
+    return SharedData(
+        application=app,
+        subcase=sub,
+        material=material.material,
+        resource_code=SharedData.E_LICENCE,
+        resource_name=f"电子证照库 · {ref['name']}",
+        fetched_at=now,
+        found=True,
+        data=data,
+        labels=labels,
+        sha256=_digest(data),
+        licence_identifier=ref["identifier"],
+        licence_use_id=use.record.pk,
+    )
+
+
+def _from_licences(app: Application, material: Material, subs: list[SubCase], now) -> list[SharedData] | None:
+    """The material from the holder's e-licences, one verified reference per sub-case (a
+    refusal is a row with its note); ``None`` when no licence can stand for it."""
+    if material.exempt_via != "e_license" or not subs:
+        return None
+    kinds = wallet.types_for_material(material.material)
+    if not kinds:
+        return None
+    holder = licence_holder(app, kinds)
+    scopes = licence_scopes(app, subs)
+    rows = []
+    for sub in subs:
+        try:
+            use = wallet.use(
+                holder_id=holder,
+                material=material.material,
+                scopes=scopes,
+                department=sub.department_id,
+                purpose=licence_rules.use_purpose(app.name),
+                application=app.number,
+                now=now,
+            )
+        except NotFound:
+            return None  # the holder has none: another route, or the window
+        except NotPermitted as exc:  # no consent (nothing was read), or revoked / not genuine
+            rows.append(
+                SharedData(
+                    application=app,
+                    subcase=sub,
+                    material=material.material,
+                    resource_code=SharedData.E_LICENCE,
+                    resource_name="电子证照库",
+                    fetched_at=now,
+                    note=exc.message[:300],
+                )
+            )
+            continue
+        rows.append(_reference_row(app, sub, material, use, now))
+    return rows
+
+
+def licence_for(app: Application, sub: SubCase, material_code: str, actor, *, now=None) -> SharedData:
+    """The handling department obtains the holder's licence for ``material_code`` on demand
+    (its approver, after the holder has authorised it): ``NotFound`` without such a material or
+    licence, ``ConsentRequired`` (403) without consent — nothing is read —, else the reference."""
+    now = now or timezone.now()
+    material = Material.objects.filter(application=app, material=material_code, source="platform").first()
+    kinds = wallet.types_for_material(material_code) if material is not None else []
+    if material is None or not kinds or sub.item_code not in _items_needing(app, material_code):
+        raise NotFound("该子件没有可由电子证照替代的此项材料", "material")
+    use = wallet.use(
+        holder_id=licence_holder(app, kinds),
+        material=material_code,
+        scopes=licence_scopes(app, [sub]),
+        department=sub.department_id,
+        purpose=licence_rules.use_purpose(app.name),
+        application=app.number,
+        actor=actor,
+        now=now,
+    )
+    row = _reference_row(app, sub, material, use, now)
+    _store(app, material, [row], "未能使用电子证照")
+    return SharedData.objects.get(subcase=sub, material=material_code)
+
+
+def _items_needing(app: Application, material_code: str) -> list[str]:
+    line = next((m for m in app.plan.get("materials", []) if m["material"] == material_code), None)
+    return list(line.get("items") or []) if line else []
+
+
 def _settle(app: Application, material: Material, now: dt.datetime) -> str:
     """Fetch one material for every sub-case that needs it; its new status."""
     line = next((m for m in app.plan.get("materials", []) if m["material"] == material.material), None)
     if line is None:
         return _mark(material, UNROUTED)
     subs = list(SubCase.objects.filter(application=app, item_code__in=line.get("items") or []))
+    from_licences = _from_licences(app, material, subs, now)
+    if from_licences is not None:
+        return _store(app, material, from_licences, "未能使用电子证照")
     routed = [(sub, _approvals(sub.department_id, material.material, sub.item_code)) for sub in subs]
     routed = [(sub, found[0]) for sub, found in routed if found]
     if not routed:
@@ -133,6 +298,11 @@ def _settle(app: Application, material: Material, now: dt.datetime) -> str:
         if (sub.pk, True) in done:
             continue
         results.append(_fetch_one(app, sub, material, request, now))
+    return _store(app, material, results, "未能通过数据共享获取")
+
+
+def _store(app: Application, material: Material, results: list[SharedData], failure: str) -> str:
+    """Keep what was obtained, mark the material and tell the applicant of a failure."""
     with transaction.atomic():
         for row in results:
             SharedData.objects.update_or_create(
@@ -152,7 +322,7 @@ def _settle(app: Application, material: Material, now: dt.datetime) -> str:
             notify(
                 app.applicant,
                 "case.fetch_failed",
-                f"未能通过数据共享获取“{material.name}”",
+                f"{failure}“{material.name}”",
                 f"{note}。请在办件页面上传该材料，或到窗口提交。",
                 f"/cases/{app.number}/",
             )

@@ -257,6 +257,7 @@ def submit(
     provided: set[str] | None = None,
     deferred: set[str] | frozenset[str] = frozenset(),
     data_consent: bool = False,
+    licence_consent: list[str] | tuple[str, ...] = (),
 ) -> Submission:
     """Create an application (or return the one this key already created).
 
@@ -271,7 +272,9 @@ def submit(
     transaction (an unknown code refuses the whole intake before anything is written).
 
     ``data_consent``: the applicant agrees that 免提交 materials are obtained through data
-    sharing; right after the commit they are fetched (``cases.exempt``).
+    sharing; right after the commit they are fetched (``cases.exempt``). ``licence_consent``:
+    the licence types (证照类型代码) the applicant, as their holder, authorises for this
+    application's 免提交 materials — recorded as consents in the same transaction.
     """
     now = now or timezone.now()
     key = text.clean(idempotency_key, "Idempotency-Key", max_length=100)
@@ -291,6 +294,9 @@ def submit(
     if found:
         return found
 
+    consent_types = text.clean_list(
+        list(licence_consent or ()), "licence_consent", max_items=20, max_length=21
+    )
     inputs = catalog_inputs(kind, code)
     plan = plans.plan(inputs, answers, strings=strings)
     if plan.open_questions:
@@ -424,6 +430,8 @@ def submit(
                     application.name,
                     f"/cases/{application.number}/",
                 )
+            if consent_types:
+                exempt.consent_to_licences(application, actor, consent_types, now)
     except IntegrityError:
         # a concurrent request with the same key won the race: return its application
         found = _existing(actor, key, digest)

@@ -331,17 +331,24 @@ class Material(models.Model):
 
 
 class SharedData(models.Model):
-    """What the data-sharing gateway returned for a 免提交 material of one sub-case, under the
-    handling department's approval: the provenance (resource, approval, call, time, content hash)
-    and the approved fields, shown to the approver of that sub-case."""
+    """A 免提交 material obtained for one sub-case, shown to its approver: what the data-sharing
+    gateway returned under the handling department's approval (resource, approval, call, time,
+    content hash, the approved fields) — or, for a material an e-licence stands for, the
+    verified reference to the holder's licence (``licence_identifier``, the verification result
+    and time in ``data``, the logged use in ``licence_use_id``), used with the holder's consent."""
+
+    #: ``resource_code`` of a material obtained from the e-licence store
+    E_LICENCE = "e_license"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="shared_data")
     subcase = models.ForeignKey("SubCase", on_delete=models.CASCADE, related_name="shared_data")
     material = models.CharField("材料类型", max_length=64)
     resource_code = models.CharField("数据资源", max_length=64)
     resource_name = models.CharField("数据资源名称", max_length=200)
-    request_id = models.BigIntegerField("共享授权")
+    request_id = models.BigIntegerField("共享授权", null=True, blank=True)
     call_id = models.BigIntegerField("调用记录", null=True, blank=True)
+    licence_identifier = models.CharField("电子证照标识", max_length=120, blank=True)
+    licence_use_id = models.BigIntegerField("用证记录", null=True, blank=True)
     fetched_at = models.DateTimeField("获取时间")
     found = models.BooleanField("有数据", default=False)
     sha256 = models.CharField("内容摘要", max_length=64, blank=True)

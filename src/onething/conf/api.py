@@ -27,6 +27,8 @@ from onething.core.text import refused
 from onething.documents.api import router as documents_router
 from onething.guides.api import router as guides_router
 from onething.kernel.errors import DomainError
+from onething.licences.api import me_router as my_licences_router
+from onething.licences.api import router as licences_router
 from onething.notifications.api import router as notifications_router
 from onething.search.api import router as search_router
 from onething.sharing.api import router as sharing_router
@@ -154,3 +156,5 @@ api.add_router("/post-checks", post_checks_router)
 api.add_router("/me/notifications", notifications_router, auth=authenticated)
 api.add_router("/documents", documents_router)
 api.add_router("/sharing", sharing_router)
+api.add_router("/licences", licences_router)
+api.add_router("/me/licences", my_licences_router)

@@ -13,6 +13,8 @@ Environment variables:
     ONETHING_TASKS_URL      ``redis://…`` for Redis-backed huey; default SQLite huey in var/
     ONETHING_ALLOWED_HOSTS  comma-separated host names
     ONETHING_PUBLIC_URL     absolute URL used in QR codes (default http://127.0.0.1:8000)
+    ONETHING_LICENCE_KEY_DIR  private e-licence signing keys (default ``var/keys``)
+    ONETHING_LICENCE_SIGNER   ``ed25519`` (default) or another registered signer plugin
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
     "onething.search",
     "onething.guides",
     "onething.sharing",
+    "onething.licences",
     "onething.cases",
     "onething.web",
 ]
@@ -272,6 +275,13 @@ ONETHING = {
     # Follow-up work of a commit (audit chain linking, notifications): "background" — one
     # worker thread per process (onething.core.background) — or "inline" (tests, commands).
     "AFTER_COMMIT": os.environ.get("ONETHING_AFTER_COMMIT", "background"),
+    # E-licence signing (licences.keys): the signer plugin and the directory of private keys
+    # (one ``<kid>.pem`` per key, mode 0600, never in the database; mount a secret volume here).
+    "LICENCE_SIGNER": os.environ.get("ONETHING_LICENCE_SIGNER", "ed25519"),
+    "LICENCE_KEY_DIR": os.environ.get("ONETHING_LICENCE_KEY_DIR", str(VAR_DIR / "keys")),
+    # Bits per W3C Bitstring Status List (2^20: one list holds the statuses of ~500,000 licences
+    # while staying half empty, so a random index is found at the first or second try).
+    "LICENCE_STATUS_LIST_SIZE": int(os.environ.get("ONETHING_LICENCE_STATUS_LIST_SIZE", str(2**20))),
 }
 
 

@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_GET
 
 from onething.conf.api import api
+from onething.licences.views import jwks
 
 
 @require_GET
@@ -27,12 +28,14 @@ admin.site.index_title = "管理首页"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path(".well-known/jwks.json", jwks, name="jwks"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("search/", include("onething.search.urls")),
     path("guide/", include("onething.guides.urls")),
     path("cases/", include("onething.cases.urls")),
     path("sharing/", include(("onething.sharing.urls", "sharing"))),
+    path("licences/", include(("onething.licences.urls", "licences"))),
     path("me/notifications/", include("onething.notifications.urls")),
     path("documents/", include("onething.documents.urls")),
     path("", include("onething.web.urls")),

@@ -28,6 +28,7 @@ def _nav(request) -> list[dict]:
     ]
     if getattr(user, "is_authenticated", False):
         entries.append(("/cases/", "我的办件", ("/cases/",)))
+        entries.append(("/licences/", "我的证照", ("/licences/",)))
         if _is_staff_member(user):
             staff_pages = ("/cases/staff/", "/cases/window/", "/cases/approver/", "/cases/supervisor/")
             entries.append(("/cases/staff/", "工作台", (*staff_pages, "/cases/post-checks/")))

@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from onething.accounts.auth import authenticated
-from onething.cases import intake, lifecycle, notices, progress
+from onething.cases import exempt, intake, lifecycle, notices, progress
 from onething.cases.access import APPLICANT, APPROVER, CLERK, SUPERVISOR, roles_for, visible_applications
 from onething.cases.api.extensions import extension_out
 from onething.cases.api.schemas import (
@@ -31,6 +31,8 @@ from onething.cases.api.schemas import (
     GapsIn,
     InspectionIn,
     InspectionResultIn,
+    LicenceReferenceOut,
+    LicenceUseIn,
     MaterialOut,
     ReasonIn,
     RejectIn,
@@ -114,6 +116,7 @@ def create_application(
         on_behalf=payload.applicant.dict() if payload.applicant else None,
         enterprise=payload.enterprise,
         data_consent=payload.data_consent,
+        licence_consent=payload.licence_consent or (),
         agent_authorisation=(
             payload.authorisation.model_dump(mode="json", exclude_none=True)
             if payload.authorisation
@@ -292,6 +295,24 @@ def decide(request: HttpRequest, number: str, sub: str, payload: DecideIn):
     return _sub_out(
         lifecycle.decide(subcase, request.user, decision=payload.decision, reasons=payload.reasons)
     )
+
+
+@router.post(
+    "/{number}/subcases/{sub}/licences",
+    response=responses(LicenceReferenceOut, 401, 403, 404),
+    summary="使用申请人的电子证照替代材料（须持证人授权）",
+)
+def use_licence(request: HttpRequest, number: str, sub: str, payload: LicenceUseIn) -> dict:
+    app, subcase = _subcase(request, number, sub)
+    if APPROVER not in roles_for(request.user, app, subcase):
+        raise ApiError(403, "forbidden", "仅该子件的审批人员可以调取证照")
+    row = exempt.licence_for(app, subcase, payload.material, request.user)
+    return {
+        "material": row.material,
+        "identifier": row.licence_identifier,
+        "data": row.data,
+        "use": row.licence_use_id,
+    }
 
 
 @router.post("/{number}/subcases/{sub}/special-procedure", response=SUB_ACTION, summary="启动特别程序")

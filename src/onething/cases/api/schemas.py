@@ -53,6 +53,20 @@ class ApplicationIn(Schema):
     data_consent: Flag = Field(
         False, description="同意平台通过政务数据共享获取免提交材料（有条件共享的数据须同意）"
     )
+    licence_consent: list[Text(21)] | None = Field(
+        None, description="授权本次办理使用的本人（或本企业）电子证照类型代码，替代对应的免提交材料"
+    )
+
+
+class LicenceUseIn(Schema):
+    material: Text(64) = Field(..., description="材料类型编码")
+
+
+class LicenceReferenceOut(Schema):
+    material: str
+    identifier: str
+    data: dict[str, Any]
+    use: int | None
 
 
 class DepartmentOut(Schema):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from onething.calendar.service import get_calendar
-from onething.cases import deadlines, inputs, notices
+from onething.cases import deadlines, inputs, licensing, notices
 from onething.cases.access import APPROVER, CLERK, SYSTEM
 from onething.cases.lifecycle.base import (
     SS,
@@ -108,6 +108,8 @@ def decide_subcase(
     lapse_extensions(sub, now)
     if decision == "refused":  # a written refusal with reasons and remedies (行政许可法 art. 38)
         notices.issue_refusal(app, sub, actor, today)
+    else:  # the certificate or approval itself, as a signed e-licence
+        licensing.issue_for(app, sub, actor, now)
     tell_applicant(
         app,
         "decide",

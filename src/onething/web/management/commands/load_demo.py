@@ -25,3 +25,7 @@ class Command(BaseCommand):
 
         for line in create_demo_sharing():
             self.stdout.write(line)
+        from onething.licences.demo import create_demo_licences
+
+        for line in create_demo_licences():
+            self.stdout.write(line)

@@ -1,0 +1,69 @@
+"""Licence signers: the plugins that make and check a compact JWS (like Open Forms' registries).
+
+A signer is registered under a key with :func:`register` (one module per signer in this folder).
+``ed25519`` (JWS ``alg`` ``EdDSA``, RFC 8037) is the default; a deployment on the national
+e-licence system chooses an SM2/SM3 signer (``ONETHING_LICENCE_SIGNER``). Keys are handled as
+PEM (private, kept outside the database by ``licences.keys``) and JWK (public, published).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any, Protocol
+
+
+class BadSignature(Exception):
+    """The JWS does not verify under the key (or is not a JWS at all)."""
+
+
+class Signer(Protocol):
+    key: str
+    label: str
+    alg: str
+
+    def generate(self) -> tuple[bytes, dict[str, Any]]:
+        """A new key pair: (private key PEM, public JWK)."""
+
+    def sign(self, private_pem: bytes, header: dict[str, Any], payload: bytes) -> str:
+        """A compact JWS of ``payload`` with ``header`` (``alg`` is added)."""
+
+    def verify(self, public_jwk: dict[str, Any], token: str) -> tuple[dict[str, Any], bytes]:
+        """(protected header, payload) of a JWS that verifies, or :class:`BadSignature`."""
+
+
+_REGISTRY: dict[str, Signer] = {}
+
+BUILTIN = ("ed25519",)
+
+
+def register(key: str, label: str) -> Callable:
+    """Class decorator: ``@register("ed25519", "Ed25519（EdDSA）")`` registers one instance."""
+
+    def wrap(cls):
+        instance = cls()
+        instance.key, instance.label = key, label
+        _REGISTRY[key] = instance
+        return cls
+
+    return wrap
+
+
+def get(key: str) -> Signer:
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise LookupError(f"未登记的签名算法“{key}”") from None
+
+
+def for_alg(alg: str) -> Signer | None:
+    return next((s for s in _REGISTRY.values() if s.alg == alg), None)
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(key, signer.label) for key, signer in sorted(_REGISTRY.items())]
+
+
+def load_builtin() -> None:
+    for name in BUILTIN:
+        import_module(f"onething.licences.signers.{name}")
