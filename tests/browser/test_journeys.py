@@ -19,38 +19,18 @@ import pytest
 
 from onething.accounts.tests.conftest import id_number, sms  # noqa: F401 - the sms fixture
 from onething.cases.tests.conftest import ANSWERS, FORM, sample_pdf
+from tests.browser import walking
+from tests.browser.walking import click, fits
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PHONE_NUMBER = "13912345602"
 PASSWORD = "dongting-hu-2026-chun"
-WIDTHS = (390, 360)
-
-
-def fits(page) -> None:
-    """The page does not scroll sideways at any phone width, and no CSP violation happened."""
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 844})
-        sizes = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert sizes[0] <= sizes[1], f"{page.url} 在 {width}px 宽时横向溢出：{sizes}"
-    page.set_viewport_size({"width": WIDTHS[0], "height": 844})
-    assert not page.console_errors.csp_violations(), page.console_errors
-
-
-def click(page, locator) -> None:
-    """Click and wait for the page it leads to, then check that page."""
-    with page.expect_navigation():
-        locator.click()
-    fits(page)
 
 
 def sign_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/")
-    fits(page)
-    click(page, page.locator(".account").get_by_role("link", name="登录"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("onething-demo")
-    click(page, page.locator("main").get_by_role("button", name="登录"))
+    """A fresh phone: from the home page, typed once."""
+    walking.sign_in(page, live_server, username, first=True)
 
 
 def test_newborn_journey_for_every_role(browser, live_server, demo, sms, tmp_path, settings, screenshot):  # noqa: F811

@@ -148,6 +148,23 @@ def licence_scopes(app: Application, subs: list[SubCase]) -> list[tuple[str, str
     return [(app.kind, app.code)] + [("item", sub.item_code) for sub in subs]
 
 
+def licence_offers(user, enterprises, plan, kind: str, code: str) -> dict[str, list[dict]]:
+    """The apply page's 用证 offers: for each 免提交 material an e-licence stands for, the
+    licences the person (or an enterprise they act for) holds, and whether a consent for this
+    bundle or item already covers it."""
+    holders = [h for h in [getattr(user, "id_number", "")] + [e.uscc for e in enterprises] if h]
+    materials = [m.material for m in plan.materials if m.exempt and m.exempt_via == "e_license"]
+    out: dict[str, list[dict]] = {}
+    for holder in holders:
+        for material, found in wallet.candidates(holder, materials).items():
+            for licence in found[:1]:
+                consent = wallet.consent_for(holder, licence.type, [(kind, code)])
+                out.setdefault(material, []).append(
+                    {"licence": licence, "type_code": licence.type_id, "consent": consent}
+                )
+    return out
+
+
 def consent_to_licences(app: Application, user, type_codes: list[str], now) -> list:
     """The applicant authorises their licences of these types for this application (the apply
     page's 授权使用 boxes): one consent each, for the application's bundle or item and purpose."""

@@ -97,6 +97,7 @@ def shared_views(app: Application, subs: list[SubCase], viewer, owner: bool) -> 
                 "resource_name": row.resource_name,
                 "request": row.request_id,
                 "call": row.call_id,
+                "licence": row.licence_identifier,
                 "fetched_at": row.fetched_at,
                 "found": row.found,
                 "sha256": row.sha256,

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onething.accounts.masking import text_for
 from onething.audit.log import record as audit_record
-from onething.cases import board, desk, drafts, intake, lifecycle, machines, notices, results, urgency
+from onething.cases import board, desk, drafts, exempt, intake, lifecycle, machines, notices, results, urgency
 from onething.cases.access import (
     APPLICANT,
     APPROVER,
@@ -341,6 +341,7 @@ def _submit(request, kind, code, raw, form, mode, window, provided) -> intake.Su
         enterprise=enterprise,
         agent_authorisation=authorisation,
         data_consent=request.POST.get("data_consent") == "1",
+        licence_consent=() if window else request.POST.getlist("licence_consent"),
         strings=True,
         received=[m for m in request.POST.getlist("received") if m] if window else (),
         delivery={
@@ -365,6 +366,8 @@ def _apply_page(request, plan, kind, code, raw, data, window, mode, enterprises,
     error_field = error.field if error is not None else None
     if error is not None:
         error = SimpleNamespace(message=_page_message(plan, error), field=error_field)
+    # 用证: the e-licences the person holds for 免提交 materials, offered for consent
+    offers = {} if window else exempt.licence_offers(request.user, enterprises, plan, kind, code)
     return {
         "plan": plan,
         "kind": kind,
@@ -385,10 +388,12 @@ def _apply_page(request, plan, kind, code, raw, data, window, mode, enterprises,
                 and not m.exempt
                 and not is_key_material({"kind": m.kind}),
                 "deferred": m.material in data.getlist("gap_request") if hasattr(data, "getlist") else False,
+                "licences": offers.get(m.material, []),
             }
             for m in plan.materials
         ],
         "any_exempt": any(m.exempt for m in plan.materials),
+        "licence_consent": set(data.getlist("licence_consent")) if hasattr(data, "getlist") else set(),
         # consent to data sharing is asked, never assumed: unticked until the person ticks it
         "data_consent": data.get("data_consent") == "1",
         "fields": [

@@ -86,12 +86,19 @@ def catalog_fingerprint() -> tuple:
 
 def declared_item_questions(item: dict) -> dict[str, planner.Question]:
     """Questions of published bundles that contain ``item``: they give its material conditions
-    a text and a type (a single item declares no questions of its own)."""
+    a text and a type (a single item declares no questions of its own). An item no bundle
+    contains takes them from bundles containing the same item of another region (the code after
+    the region prefix: ``430602-GA-0701-01`` and ``430600-GA-0701-01``), so a person applying for
+    it alone is asked in words, with choices, not by a variable name."""
     out: dict[str, planner.Question] = {}
-    for bundle in current_many("bundle").values():
-        if any(m["item"] == item["code"] for m in bundle["members"]):
-            for q in planner.questions_of(bundle):
-                out.setdefault(q.id, q)
+    same_item = item["code"].split("-", 1)[-1]
+    bundles = list(current_many("bundle").values())
+    for exact in (True, False):
+        for bundle in bundles:
+            codes = [m["item"] for m in bundle["members"]]
+            if item["code"] in codes if exact else any(c.split("-", 1)[-1] == same_item for c in codes):
+                for q in planner.questions_of(bundle):
+                    out.setdefault(q.id, q)
     return out
 
 
