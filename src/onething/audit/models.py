@@ -41,7 +41,7 @@ class AuditRecord(models.Model):
     actor_label = models.CharField("操作人", max_length=100, blank=True)
     action = models.CharField("操作", max_length=60, db_index=True)
     object_type = models.CharField("对象类型", max_length=40)
-    object_id = models.CharField("对象", max_length=64)
+    object_id = models.CharField("对象", max_length=120)  # an e-licence identifier is 73 characters
     reason = models.TextField("原因", blank=True)
     data = models.JSONField("内容", default=dict, blank=True)
     previous_hash = models.CharField(max_length=64, null=True, blank=True)  # NULL while pending

@@ -95,7 +95,7 @@ def encode(bits: Bitstring) -> str:
 
     The GZIP header carries ``mtime=0``, so the same bits always give the same string.
     """
-    compressed = gzip.compress(bits.to_bytes(), mtime=0)
+    compressed = gzip.compress(bits.to_bytes(), compresslevel=6, mtime=0)
     return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
 
 

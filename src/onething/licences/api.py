@@ -18,7 +18,7 @@ from ninja.responses import Status
 
 from onething.accounts.auth import authenticated
 from onething.core.errors import responses
-from onething.core.text import Date, RowId, Text
+from onething.core.text import Date, Int, RowId, Text
 from onething.kernel.errors import NotFound, NotPermitted
 from onething.licences import access, credentials, issuing, rules, sharelinks, statuslists, wallet
 from onething.licences.machines import LICENCE
@@ -122,7 +122,7 @@ class UseList(Schema):
 class ShareIn(Schema):
     recipient: Text(100)
     purpose: Text(200)
-    days: int = 7
+    days: Int(1, 90) = 7
 
 
 class ShareOut(Schema):
@@ -272,11 +272,23 @@ def verify(request: HttpRequest, payload: VerifyIn) -> dict:
     return credentials.verify(payload.credential).as_dict()
 
 
+STATUS_LIST_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "已签名的 BitstringStatusListCredential（紧凑 JWS，可用 /.well-known/jwks.json 核验）",
+            "content": {"application/vc+jwt": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
+
 @router.get(
     "/status-lists/{list_id}",
     auth=None,
     url_name="licence_status_list",
+    response=responses(None, 404),
     summary="证照状态列表（W3C Bitstring Status List）",
+    openapi_extra=STATUS_LIST_RESPONSE,
 )
 def status_list(request: HttpRequest, list_id: RowId) -> HttpResponse:
     found = get_object_or_404(StatusList, pk=list_id)
@@ -294,7 +306,7 @@ def get_licence(request: HttpRequest, identifier: Text(120)) -> dict:
     "/{identifier}/status",
     auth=None,
     url_name="licence_status",
-    response=responses(StatusOut),
+    response=responses(StatusOut, 404),
     summary="证照状态（公开）",
 )
 def licence_status(request: HttpRequest, identifier: Text(120)) -> dict:

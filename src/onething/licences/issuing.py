@@ -171,7 +171,9 @@ def change(
     reason = text.clean(reason, "reason", max_length=500)
     now = now or timezone.now()
     with transaction.atomic():
-        licence = Licence.objects.select_for_update().select_related("issuer").get(pk=licence.pk)
+        # lock the licence row only: locking the issuer's department too would deadlock with an
+        # issue of the same department (its INSERT checks that row while holding a list lock)
+        licence = Licence.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=licence.pk)
         if roles is None:
             from onething.licences.access import roles_for  # access imports the machine's roles
 

@@ -49,11 +49,22 @@ def _write_private(kid: str, pem: bytes) -> None:
         out.write(pem)
 
 
+#: private keys read this process, by kid (a key file never changes: a new key has a new kid)
+_pems: dict[str, bytes] = {}
+
+
 def private_pem(kid: str) -> bytes:
-    try:
-        return (key_dir() / f"{kid}.pem").read_bytes()
-    except FileNotFoundError:
-        raise LookupError(f"签名密钥 {kid} 的私钥不在 {key_dir()}（ONETHING_LICENCE_KEY_DIR）") from None
+    pem = _pems.get(kid)
+    if pem is None:
+        try:
+            pem = _pems[kid] = (key_dir() / f"{kid}.pem").read_bytes()
+        except FileNotFoundError:
+            raise LookupError(f"签名密钥 {kid} 的私钥不在 {key_dir()}（ONETHING_LICENCE_KEY_DIR）") from None
+    return pem
+
+
+def _has_private(kid: str) -> bool:
+    return kid in _pems or (key_dir() / f"{kid}.pem").exists()
 
 
 def _create(signer_key: str) -> SigningKey:
@@ -67,8 +78,8 @@ def _create(signer_key: str) -> SigningKey:
 
 def active() -> SigningKey:
     """The key that signs now (created on first use)."""
-    found = SigningKey.objects.filter(active=True).first()
-    if found is not None and (key_dir() / f"{found.kid}.pem").exists():
+    found = SigningKey.objects.filter(active=True).only("kid", "signer").first()
+    if found is not None and _has_private(found.kid):
         return found
     if found is not None:  # the private key is gone (a new machine, a lost volume): rotate
         return rotate()
@@ -95,8 +106,7 @@ def rotate(signer_key: str | None = None) -> SigningKey:
 def sign(header: dict, payload: bytes) -> tuple[str, str]:
     """(compact JWS, kid) signed with the active key."""
     key = active()
-    signer = signers.get(key.signer)
-    return signer.sign(private_pem(key.kid), {**header, "kid": key.kid}, payload), key.kid
+    return signers.get(key.signer).sign(private_pem(key.kid), {**header, "kid": key.kid}, payload), key.kid
 
 
 def jwks() -> dict:

@@ -85,8 +85,23 @@ def entry(licence: Licence, purpose: str) -> dict:
     }
 
 
+#: signed lists by (id, updated_at): a list is encoded and signed once per change, not per GET
+_signed: dict[tuple[int, str], str] = {}
+_SIGNED_KEPT = 32
+
+
 def credential(status_list: StatusList) -> str:
     """The list as a signed ``BitstringStatusListCredential`` (compact JWS, ``vc+jwt``)."""
+    key = (status_list.pk, status_list.updated_at.isoformat())
+    found = _signed.get(key)
+    if found is None:
+        if len(_signed) >= _SIGNED_KEPT:
+            _signed.clear()
+        found = _signed[key] = _sign_list(status_list)
+    return found
+
+
+def _sign_list(status_list: StatusList) -> str:
     from onething.licences.credentials import issuer_id  # the issuer's identity is one rule
 
     bits = statuslist.Bitstring(status_list.size, bytes(status_list.bits))

@@ -227,3 +227,29 @@ def test_an_enterprise_uses_its_business_licence(submit, people):
     licence = Licence.objects.get(type__name="营业执照", holder_id=ENTERPRISE)
     assert row.licence_identifier == licence.identifier and row.found
     assert Consent.objects.get(type__name="营业执照").holder_id == ENTERPRISE
+
+
+def test_the_exemption_report_counts_planned_and_achieved(newborn_licence, submit, people):
+    from onething.cases.exemption_report import report
+
+    with_consent = _hukou(submit, licence_consent=[_birth_type().code])
+    without = _hukou(submit)  # without consent the licence is not used; shared data still is
+    rows = {(r.kind, r.code): r for r in report()}
+    alone = rows[("item", HUKOU_ITEM)]
+    listed = [m for app in (with_consent, without) for m in app.plan["materials"]]
+    assert alone.applications == 2 and alone.materials == len(listed)
+    assert alone.exempt == sum(1 for m in listed if m["exempt"])
+    fetched = Material.objects.filter(
+        application__code=HUKOU_ITEM, source="platform", fetch_status="fetched"
+    ).count()
+    assert alone.obtained == fetched and 0 < fetched < 6
+    assert alone.achieved_rate < alone.planned_rate
+    bundle = rows[("bundle", "430600-YJS-XSECS")]
+    assert bundle.applications == 1 and bundle.exempt <= bundle.materials
+    assert ("item", "430600-WJ-2001-01") in rows  # members of the bundle have rows of their own
+    assert (
+        Material.objects.filter(application=with_consent, material="birth-medical-certificate")
+        .get()
+        .fetch_status
+        == "fetched"
+    )

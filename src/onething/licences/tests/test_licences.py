@@ -492,3 +492,47 @@ def test_bad_input_on_pages_is_a_message_not_a_500():
     assert licence.status == "valid"
     assert admin.post(f"/licences/{licence.identifier}/act/explode/").status_code == 302
     assert client.post("/licences/consents/99999999999999999999/withdraw/").status_code == 404
+
+
+TEXTS = st.one_of(
+    st.text(max_size=30),
+    st.text(min_size=190, max_size=600),
+    st.sampled_from(["", " ", "\u0000", "\ud800", "'; DROP TABLE x;--", "<script>", "9" * 40, "-1", "0"]),
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(recipient=TEXTS, purpose=TEXTS, days=TEXTS, code=TEXTS, scope=TEXTS, until=TEXTS, reason=TEXTS)
+def test_licence_forms_never_fail_and_a_refusal_writes_nothing(
+    recipient, purpose, days, code, scope, until, reason
+):
+    licence = _licence("营业执照", ENTERPRISE)
+    holder, admin = _client("lisi"), _client("bumen_admin")
+    consents = Consent.objects.count()
+
+    def post(client, url, form):
+        try:
+            response = client.post(url, form)
+        except UnicodeEncodeError:
+            return None  # the test client cannot encode a lone surrogate; a browser cannot send one
+        assert response.status_code < 500, (url, form)
+        return response
+
+    post(
+        holder,
+        f"/licences/{licence.identifier}/share/",
+        {"recipient": recipient, "purpose": purpose, "days": days},
+    )
+    post(
+        holder,
+        "/licences/consents/",
+        {"licence_type": code, "scope_code": scope, "purpose": purpose, "valid_until": until},
+    )
+    post(admin, f"/licences/{licence.identifier}/act/suspend/", {"reason": reason})
+    post(admin, f"/licences/{licence.identifier}/act/resume/", {})
+    post(admin, f"/licences/{licence.identifier}/act/revoke/", {"reason_code": code, "reason": reason})
+    licence.refresh_from_db()
+    assert licence.status in ("valid", "suspended")  # no fuzzed reason code is a real one
+    for share in licence.share_links.all():
+        assert share.recipient.strip() and 1 <= (share.expires_at - share.created_at).days <= 90
+    assert consents == Consent.objects.count()  # no fuzzed code names a licence type
