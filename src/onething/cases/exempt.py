@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from onething.cases.models import Application, Material, SharedData, SubCase
 from onething.core.errors import Refused
+from onething.kernel import codes
 from onething.kernel.errors import Invalid, NotFound, NotPermitted
 from onething.kernel.hashchain import canonical
 from onething.licences import rules as licence_rules
@@ -157,7 +158,7 @@ def licence_offers(user, enterprises, plan, kind: str, code: str) -> dict[str, l
     out: dict[str, list[dict]] = {}
     for holder in holders:
         for material, found in wallet.candidates(holder, materials).items():
-            for licence in found[:1]:
+            for licence in found:
                 consent = wallet.consent_for(holder, licence.type, [(kind, code)])
                 out.setdefault(material, []).append(
                     {"licence": licence, "type_code": licence.type_id, "consent": consent}
@@ -165,30 +166,49 @@ def licence_offers(user, enterprises, plan, kind: str, code: str) -> dict[str, l
     return out
 
 
-def consent_to_licences(app: Application, user, type_codes: list[str], now) -> list:
-    """The applicant authorises their licences of these types for this application (the apply
-    page's 授权使用 boxes): one consent each, for the application's bundle or item and purpose."""
-    from onething.licences.models import LicenceType
+def consent_to_licences(app: Application, user, choices: list[str], now) -> list:
+    """The applicant authorises their licences for this application (the apply page's 授权使用
+    boxes): one consent per licence type, for the application's bundle or item and purpose.
+
+    A choice is a licence type code (the holder's newest licence of the type is used) or a
+    licence's identifier (that licence, kept on the materials it stands for: a parent holding
+    two children's 出生医学证明 picks one). Anything else refuses the whole intake."""
+    from onething.licences.models import Licence, LicenceType
 
     wanted = {m.material for m in Material.objects.filter(application=app, source="platform")}
-    given = []
-    for code in dict.fromkeys(type_codes):
-        kind = LicenceType.objects.filter(code=code, active=True).first()
+    kinds: dict[str, LicenceType] = {}
+    for choice in dict.fromkeys(choices):
+        if codes.validate_licence_identifier(choice) is None:
+            licence = Licence.objects.select_related("type").filter(identifier=choice).first()
+            holder = licence_holder(app, [licence.type]) if licence is not None else None
+            if (
+                licence is None
+                or licence.holder_id != holder
+                or not wanted.intersection(licence.type.materials)
+            ):
+                raise Invalid("所选电子证照不属于申请人，或本次申请没有可由它替代的材料", "licence_consent")
+            Material.objects.filter(
+                application=app, source="platform", material__in=licence.type.materials
+            ).update(licence_identifier=licence.identifier)
+            kinds[licence.type_id] = licence.type
+            continue
+        kind = LicenceType.objects.filter(code=choice, active=True).first()
         if kind is None or not wanted.intersection(kind.materials or []):
-            raise Invalid(f"本次申请没有可用证照“{code}”替代的免提交材料", "licence_consent")
-        given.append(
-            wallet.give(
-                user,
-                holder_id=licence_holder(app, [kind]),
-                kind=kind,
-                scope=app.kind,
-                scope_code=app.code,
-                scope_name=app.name,
-                purpose=licence_rules.use_purpose(app.name),
-                now=now,
-            )
+            raise Invalid(f"本次申请没有可用证照“{choice}”替代的免提交材料", "licence_consent")
+        kinds[kind.code] = kind
+    return [
+        wallet.give(
+            user,
+            holder_id=licence_holder(app, [kind]),
+            kind=kind,
+            scope=app.kind,
+            scope_code=app.code,
+            scope_name=app.name,
+            purpose=licence_rules.use_purpose(app.name),
+            now=now,
         )
-    return given
+        for kind in kinds.values()
+    ]
 
 
 def _reference_row(app, sub, material, use, now) -> SharedData:
@@ -242,6 +262,7 @@ def _from_licences(app: Application, material: Material, subs: list[SubCase], no
                 department=sub.department_id,
                 purpose=licence_rules.use_purpose(app.name),
                 application=app.number,
+                identifier=material.licence_identifier,
                 now=now,
             )
         except NotFound:
@@ -279,6 +300,7 @@ def licence_for(app: Application, sub: SubCase, material_code: str, actor, *, no
         department=sub.department_id,
         purpose=licence_rules.use_purpose(app.name),
         application=app.number,
+        identifier=material.licence_identifier,
         actor=actor,
         now=now,
     )

@@ -273,8 +273,9 @@ def submit(
 
     ``data_consent``: the applicant agrees that 免提交 materials are obtained through data
     sharing; right after the commit they are fetched (``cases.exempt``). ``licence_consent``:
-    the licence types (证照类型代码) the applicant, as their holder, authorises for this
-    application's 免提交 materials — recorded as consents in the same transaction.
+    the e-licences the applicant, as their holder, authorises for this application's 免提交
+    materials — a type code (证照类型代码) or one licence's identifier — recorded as consents in
+    the same transaction (``exempt.consent_to_licences``).
     """
     now = now or timezone.now()
     key = text.clean(idempotency_key, "Idempotency-Key", max_length=100)
@@ -295,7 +296,7 @@ def submit(
         return found
 
     consent_types = text.clean_list(
-        list(licence_consent or ()), "licence_consent", max_items=20, max_length=21
+        list(licence_consent or ()), "licence_consent", max_items=20, max_length=120
     )
     inputs = catalog_inputs(kind, code)
     plan = plans.plan(inputs, answers, strings=strings)

@@ -310,6 +310,9 @@ class Material(models.Model):
     #: "unrouted" (no approval serves it: verified by other means)
     fetch_status = models.CharField("获取情况", max_length=10, blank=True)
     fetch_note = models.CharField("获取说明", max_length=300, blank=True)
+    #: the e-licence the applicant chose for this material (a parent holding two children's
+    #: 出生医学证明 picks one); empty: their newest usable licence of a type that stands for it
+    licence_identifier = models.CharField("选用的电子证照", max_length=120, blank=True)
     commitment_date = models.DateField("承诺补齐日期", null=True, blank=True)
     fulfilled_at = models.DateTimeField("补齐时间", null=True, blank=True)
     uploaded_by = models.ForeignKey(

@@ -26,6 +26,7 @@ urlpatterns = [
     path(f"{NUMBER}/", views.detail, name="detail"),
     path(f"{NUMBER}/act/<str:event>/", views.act, name="act"),
     path(f"{NUMBER}/decide/", views.decide, name="decide"),
+    path(f"{NUMBER}/licences/", views.use_licence, name="use_licence"),
     path(f"{NUMBER}/results/<int:file_id>/", views.result_file, name="result_file"),
     path(f"{NUMBER}/notices/<uuid:notice_id>.pdf", views.notice_pdf, name="notice_pdf"),
     path(f"{NUMBER}/materials/<int:material_id>/", views.material_file, name="material"),

@@ -341,7 +341,7 @@ def _submit(request, kind, code, raw, form, mode, window, provided) -> intake.Su
         enterprise=enterprise,
         agent_authorisation=authorisation,
         data_consent=request.POST.get("data_consent") == "1",
-        licence_consent=() if window else request.POST.getlist("licence_consent"),
+        licence_consent=() if window else _licence_choices(request.POST),
         strings=True,
         received=[m for m in request.POST.getlist("received") if m] if window else (),
         delivery={
@@ -351,6 +351,13 @@ def _submit(request, kind, code, raw, form, mode, window, provided) -> intake.Su
         provided=provided,
         deferred=set(request.POST.getlist("gap_request")),
     )
+
+
+def _licence_choices(post) -> list[str]:
+    """The e-licences the applicant authorised on the apply page: the ticked boxes, and the
+    licence picked where they hold several of a kind (``licence_pick.<material>``)."""
+    picked = [v for k, v in post.items() if k.startswith("licence_pick.") and v]
+    return [*post.getlist("licence_consent"), *picked]
 
 
 def _submitted_message(app: Application, window: bool) -> str:
@@ -389,6 +396,7 @@ def _apply_page(request, plan, kind, code, raw, data, window, mode, enterprises,
                 and not is_key_material({"kind": m.kind}),
                 "deferred": m.material in data.getlist("gap_request") if hasattr(data, "getlist") else False,
                 "licences": offers.get(m.material, []),
+                "picked": data.get(f"licence_pick.{m.material}", "") if hasattr(data, "get") else "",
             }
             for m in plan.materials
         ],
@@ -1024,6 +1032,26 @@ def material_file(request, number: str, material_id: int):
         return intake.material_response(material)  # attachment, nosniff, no-store, sandboxed
     except Refused:
         raise Http404
+
+
+@login_required
+@require_POST
+def use_licence(request, number: str):
+    """The sub-case's approver obtains the applicant's e-licence for a 免提交 material once the
+    holder has authorised it (403-like message without consent; nothing is read then)."""
+    app, _ = _visible(request, number)
+    sub = app.subcases.filter(number=request.POST.get("sub", "")).first()
+    if sub is None or APPROVER not in roles_for(request.user, app, sub):
+        raise Http404
+    try:
+        row = exempt.licence_for(app, sub, request.POST.get("material", ""), request.user)
+    except Refused as exc:
+        refused(request, exc, sub.item_name)
+    else:
+        messages.success(
+            request, f"已调取并核验电子证照：{row.data.get('name', '')}（{row.licence_identifier}）"
+        )
+    return redirect("cases:detail", number=app.number)
 
 
 @login_required

@@ -17,11 +17,12 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from onething.accounts.auth import authenticated
+from onething.accounts.masking import text_for
 from onething.core.errors import responses
 from onething.core.text import Date, Int, RowId, Text
 from onething.kernel.errors import NotFound, NotPermitted
 from onething.licences import access, credentials, issuing, rules, sharelinks, statuslists, wallet
-from onething.licences.machines import LICENCE
+from onething.licences.machines import HOLDER, LICENCE
 from onething.licences.models import Consent, Licence, LicenceType, LicenceUse, StatusList
 
 router = Router(tags=["licences"], auth=authenticated)
@@ -141,7 +142,13 @@ def licence_out(licence: Licence, user) -> dict:
         "name": licence.name,
         "type_code": licence.type_id,
         "number": licence.number,
-        "holder": {"kind": licence.holder_kind, "id": licence.holder_id, "name": licence.holder_name},
+        # the holder's number in full for the holder; masked for the issuer's staff (a person's
+        # number, not an enterprise's credit code), who issued the credential that carries it
+        "holder": {
+            "kind": licence.holder_kind,
+            "id": licence.holder_id if HOLDER in roles else text_for(licence.holder_id, owner=False),
+            "name": licence.holder_name,
+        },
         "issuer": {"code": licence.issuer_id, "name": licence.issuer.name},
         "issued_on": licence.issued_on.isoformat(),
         "valid_until": licence.valid_until.isoformat() if licence.valid_until else None,

@@ -118,7 +118,7 @@ def detail(request, identifier: str):
         {
             **_card(licence),
             "holder": holder,
-            "holder_id": licence.holder_id if holder or roles else text_for(licence.holder_id, owner=False),
+            "holder_id": licence.holder_id if holder else text_for(licence.holder_id, owner=False),
             "fields": [
                 {"label": f.get("label", f["key"]), "value": licence.fields.get(f["key"], "")}
                 for f in licence.type.fields or []

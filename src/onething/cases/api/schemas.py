@@ -53,8 +53,10 @@ class ApplicationIn(Schema):
     data_consent: Flag = Field(
         False, description="同意平台通过政务数据共享获取免提交材料（有条件共享的数据须同意）"
     )
-    licence_consent: list[Text(21)] | None = Field(
-        None, description="授权本次办理使用的本人（或本企业）电子证照类型代码，替代对应的免提交材料"
+    licence_consent: list[Text(120)] | None = Field(
+        None,
+        description="授权本次办理使用的本人（或本企业）电子证照：证照类型代码（用最新的一份），"
+        "或证照标识（持有多份时指定一份），替代对应的免提交材料",
     )
 
 

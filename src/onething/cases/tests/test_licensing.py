@@ -69,6 +69,19 @@ def _birth_type() -> LicenceType:
     return LicenceType.objects.get(name="出生医学证明")
 
 
+def _authorise_for_hukou(holder) -> Consent:
+    """The holder authorises the 出生医学证明 for 出生登记, from 我的证照."""
+    return wallet.give(
+        holder,
+        holder_id=ZHANGSAN,
+        kind=_birth_type(),
+        scope="item",
+        scope_code=HUKOU_ITEM,
+        scope_name="出生登记",
+        purpose="办理出生登记",
+    )
+
+
 def test_approving_the_newborn_certificate_issues_the_licence_to_the_parent(newborn_licence, people):
     licence = newborn_licence
     assert licence.holder_name == "张三" and licence.holder_kind == "person"
@@ -142,15 +155,7 @@ def test_without_consent_nothing_is_read_and_the_api_answers_403(newborn_licence
         application=app, found=True, material="birth-medical-certificate"
     ).exists()
     # the holder authorises it for this item: the approver obtains it
-    wallet.give(
-        people["zhangsan"],
-        holder_id=ZHANGSAN,
-        kind=_birth_type(),
-        scope="item",
-        scope_code=HUKOU_ITEM,
-        scope_name="出生登记",
-        purpose="办理出生登记",
-    )
+    _authorise_for_hukou(people["zhangsan"])
     response = client.post(url, {"material": "birth-medical-certificate"}, content_type="application/json")
     assert response.status_code == 200, response.content
     assert response.json()["identifier"] == newborn_licence.identifier
@@ -253,3 +258,55 @@ def test_the_exemption_report_counts_planned_and_achieved(newborn_licence, submi
         .fetch_status
         == "fetched"
     )
+
+
+def test_the_approver_obtains_it_from_the_case_page_once_authorised(
+    newborn_licence, submit, people, make_user
+):
+    app = _hukou(submit)
+    approver = make_user(
+        "shenpi_ylq_gongan2", roles=[(StaffRole.APPROVER, {"department_id": "11430602MB0600246M"})]
+    )
+    client = Client()
+    client.force_login(approver)
+    sub = app.subcases.get()
+    page = client.get(f"/cases/{app.number}/").content.decode()
+    assert "调取电子证照" in page
+    form = {"sub": sub.number, "material": "birth-medical-certificate"}
+    refused = client.post(f"/cases/{app.number}/licences/", form, follow=True).content.decode()
+    assert "未授权" in refused
+    _authorise_for_hukou(people["zhangsan"])
+    done = client.post(f"/cases/{app.number}/licences/", form, follow=True).content.decode()
+    assert "已调取并核验电子证照" in done and "签名与状态已核验" in done
+    # another department's staff get 404
+    other = Client()
+    other.force_login(people["shenpi_yibao"])
+    assert other.post(f"/cases/{app.number}/licences/", form).status_code == 404
+
+
+def test_a_parent_of_two_picks_which_certificate(newborn_licence, submit, people):
+    from onething.directory.models import Department
+
+    elder = issuing.issue(
+        issuing.Request(
+            type=_birth_type(),
+            issuer=Department.objects.get(code="11430600MB06000535"),
+            holder_kind="person",
+            holder_id=ZHANGSAN,
+            holder_name="张三",
+            fields={"child_name": "张大宝", "child_birth_date": "2023-04-02"},
+        )
+    )
+    page = Client()
+    page.force_login(people["zhangsan"])
+    html = page.get(f"/cases/apply/item/{HUKOU_ITEM}/", {"a.parents_married": "true"}).content.decode()
+    assert html.count('name="licence_pick.birth-medical-certificate"') == 3  # none, or one of two
+    assert "张大宝" in html and "张小宝" in html
+    app = _hukou(submit, licence_consent=[elder.identifier])
+    row = SharedData.objects.get(application=app, material="birth-medical-certificate")
+    assert row.licence_identifier == elder.identifier  # not the newest one
+    assert Consent.objects.filter(holder_id=ZHANGSAN, type=_birth_type()).count() == 1
+    # someone else's licence cannot be chosen
+    other = Licence.objects.get(type__name="营业执照")
+    with pytest.raises(Exception, match="不属于申请人"):
+        _hukou(submit, licence_consent=[other.identifier])

@@ -207,6 +207,17 @@ def test_item_plan_has_the_same_shape(demo, api_client):
     assert post_plan(api_client, "430600-GA-0701-01", {"x": 1}, kind="items").status_code == 400
 
 
+def test_an_item_no_bundle_contains_asks_in_words_of_the_same_item_elsewhere(demo, api_client):
+    # 岳阳楼区's 出生登记 is in no bundle; the city's is, in 新生儿出生一件事: its question text
+    # and type serve the district's item too (a person is never asked "parents_married")
+    open_plan = post_plan(api_client, "430602-GA-0701-01", {}, kind="items").json()
+    question = open_plan["open_questions"][0]
+    assert question["id"] == "parents_married" and question["text"].startswith("父母是否")
+    assert question["type"] == "boolean"
+    answered = post_plan(api_client, "430602-GA-0701-01", {"parents_married": True}, kind="items")
+    assert answered.status_code == 200 and not answered.json()["open_questions"]
+
+
 def test_plan_operations_document_their_statuses(demo, api_client):
     spec = api_client.get("/api/v1/openapi.json").json()
     for path in ("/api/v1/catalog/bundles/{code}/plan", "/api/v1/catalog/items/{code}/plan"):

@@ -67,3 +67,11 @@ def choices() -> list[tuple[str, str]]:
 def load_builtin() -> None:
     for name in BUILTIN:
         import_module(f"onething.licences.signers.{name}")
+    # Signers whose library is an optional extra: skipped when it is not installed
+    # (``sm2`` needs gmssl, ``pip install onething[sm]``; gmssl itself needs pycryptodomex).
+    for name, libraries in (("sm2", ("gmssl", "Cryptodome")),):
+        try:
+            import_module(f"onething.licences.signers.{name}")
+        except ImportError as exc:
+            if (exc.name or "").partition(".")[0] not in libraries:
+                raise

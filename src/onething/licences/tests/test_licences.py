@@ -252,6 +252,13 @@ def test_holder_and_issuer_see_a_licence_others_get_404(make_user):
     assert [r["identifier"] for r in mine] == [licence.identifier]
     zhang = {r["name"] for r in _client("zhangsan").get("/api/v1/me/licences").json()["results"]}
     assert {"结婚证", "机动车驾驶证"} <= zhang
+    # the issuing department's staff see a person's number masked
+    driving = _licence("机动车驾驶证", ZHANGSAN)
+    seen = _client("shenpi_gongan").get(f"/api/v1/licences/{driving.identifier}").json()
+    assert seen["holder"]["id"] != ZHANGSAN and seen["holder"]["id"].endswith(ZHANGSAN[-4:])
+    assert (
+        _client("zhangsan").get(f"/api/v1/licences/{driving.identifier}").json()["holder"]["id"] == ZHANGSAN
+    )
 
 
 def test_revoke_by_the_issuing_admin_sets_the_status_list_bit(make_user):
