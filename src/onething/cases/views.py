@@ -941,7 +941,8 @@ def supervisor_export(request):
         raise Http404
     filters = board.parse(request.GET, regions)
     now = timezone.now()
-    lines = board.rows(board.filtered(regions, filters)[: board.EXPORT_LIMIT], timezone.localdate(now))
+    # today as the board page takes it (one clock for page and export)
+    lines = board.rows(board.filtered(regions, filters)[: board.EXPORT_LIMIT], timezone.localdate())
     data = board.workbook(lines, filters, regions, now)
     with transaction.atomic():
         audit_record(

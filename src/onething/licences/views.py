@@ -141,8 +141,10 @@ def detail(request, identifier: str):
 @login_required
 @require_GET
 def face(request, identifier: str):
-    """The licence's face (PDF with the embedded font and the QR code), for holder and issuer."""
+    """The licence's face (PDF with the embedded font and the QR code): the holder's copy shows
+    their number in full; the issuer's staff get a copy with a person's number masked."""
     licence = _licence(request, identifier)
+    holder = access.is_holder(request.user, licence)
     qr_url = credentials.qr_url(licence)
 
     def draw() -> bytes:
@@ -150,6 +152,7 @@ def face(request, identifier: str):
             "licences/face.html",
             {
                 "l": licence,
+                "holder_id": licence.holder_id if holder else text_for(licence.holder_id, owner=False),
                 "fields": [
                     {"label": f.get("label", f["key"]), "value": licence.fields.get(f["key"], "")}
                     for f in licence.type.fields or []
@@ -160,7 +163,8 @@ def face(request, identifier: str):
             },
         )
 
-    data = documents.stored_pdf(licence.document, "holder", draw) if licence.document_id else draw()
+    audience = "holder" if holder else "others"
+    data = documents.stored_pdf(licence.document, audience, draw) if licence.document_id else draw()
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="licence-{licence.number}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"

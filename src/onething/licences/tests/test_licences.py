@@ -472,6 +472,20 @@ def test_pages_of_holder_and_issuer(make_user):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     again = _client("lisi").get(f"/licences/{licence.identifier}/face.pdf")
     assert again.content == pdf.content  # stored on first read, served unchanged
+    # the issuer's staff get the face with a person's number masked; the holder in full
+    import io
+
+    from pypdf import PdfReader
+
+    driving = _licence("机动车驾驶证", ZHANGSAN)
+
+    def text_of(username):
+        body = _client(username).get(f"/licences/{driving.identifier}/face.pdf").content
+        return "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+
+    assert ZHANGSAN in text_of("zhangsan").replace(" ", "")
+    staff = text_of("shenpi_gongan").replace(" ", "")
+    assert "机动车驾驶证" in staff and ZHANGSAN not in staff
 
 
 def test_bad_input_on_pages_is_a_message_not_a_500():
