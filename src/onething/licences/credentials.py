@@ -183,6 +183,23 @@ def verify(token: str, *, today: dt.date | None = None) -> Verification:
     return _facts(payload, header, kid, own is not None, trusted, today or timezone.localdate())
 
 
+def about(licence: Licence, today: dt.date | None = None, *, kid: str = "", payload=None) -> Verification:
+    """What a verifier learns of a licence this node issued: genuine and its status, the issuer."""
+    status = licence.public_status(today)
+    return Verification(
+        status == "valid",
+        "真实有效的电子证照" if status == "valid" else f"证照真实，但{STATUS_WORDS[status]}",
+        identifier=licence.identifier,
+        name=licence.name,
+        issuer=licence.issuer.name,
+        kid=kid or licence.kid,
+        trusted_via="本平台",
+        status=status,
+        valid_until=licence.valid_until.isoformat() if licence.valid_until else None,
+        payload=payload or {},
+    )
+
+
 def _identifier_of(payload: dict[str, Any], header: dict[str, Any]) -> str:
     if header.get("typ") == QR_TYP:
         return str(payload.get("id") or "")
@@ -198,19 +215,7 @@ def _facts(payload, header, kid, own, trusted, today) -> Verification:
             return Verification(False, "本平台未签发该证照", identifier=identifier, kid=kid)
         if header.get("typ") == QR_TYP and payload.get("h") != _binding(licence.credential):
             return Verification(False, "二维码与证照不符", identifier=identifier, kid=kid)
-        status = licence.public_status(today)
-        return Verification(
-            status == "valid",
-            "真实有效的电子证照" if status == "valid" else f"证照真实，但{STATUS_WORDS[status]}",
-            identifier=identifier,
-            name=licence.name,
-            issuer=licence.issuer.name,
-            kid=kid,
-            trusted_via="本平台",
-            status=status,
-            valid_until=licence.valid_until.isoformat() if licence.valid_until else None,
-            payload=payload,
-        )
+        return about(licence, today, kid=kid, payload=payload)
     issuer = payload.get("issuer") or {}
     issuer_name = (issuer.get("name") if isinstance(issuer, dict) else "") or trusted.name
     until = payload.get("validUntil") or payload.get("vu")

@@ -64,6 +64,19 @@ def _licence(request, identifier: str) -> Licence:
     return licence
 
 
+def _fields(licence: Licence, *, masked: bool) -> list[dict]:
+    """The licence's item-specific fields with their labels (personal numbers masked for
+    anyone but the holder)."""
+    return [
+        {
+            "label": f.get("label", f["key"]),
+            "value": text_for(str(value), owner=False) if masked else value,
+        }
+        for f in licence.type.fields or []
+        if (value := licence.fields.get(f["key"]))
+    ]
+
+
 def _card(licence: Licence) -> dict:
     status = licence.public_status()
     return {
@@ -119,11 +132,7 @@ def detail(request, identifier: str):
             **_card(licence),
             "holder": holder,
             "holder_id": licence.holder_id if holder else text_for(licence.holder_id, owner=False),
-            "fields": [
-                {"label": f.get("label", f["key"]), "value": licence.fields.get(f["key"], "")}
-                for f in licence.type.fields or []
-                if licence.fields.get(f["key"])
-            ],
+            "fields": _fields(licence, masked=not holder),
             "qr_svg": documents_render.qr_svg(qr_url, scale=3, title="电子证照核验二维码"),
             "qr_url": qr_url,
             "actions": actions,
@@ -153,11 +162,7 @@ def face(request, identifier: str):
             {
                 "l": licence,
                 "holder_id": licence.holder_id if holder else text_for(licence.holder_id, owner=False),
-                "fields": [
-                    {"label": f.get("label", f["key"]), "value": licence.fields.get(f["key"], "")}
-                    for f in licence.type.fields or []
-                    if licence.fields.get(f["key"])
-                ],
+                "fields": _fields(licence, masked=not holder),
                 "holder_label": rules.holder_label(licence.holder_kind),
                 "qr_svg": documents_render.qr_svg(qr_url, scale=3, title="电子证照核验二维码"),
             },
@@ -325,18 +330,7 @@ def verify(request):
             if found is None:
                 result = credentials.Verification(False, "本平台未签发该证照", identifier=identifier)
             else:
-                status = found.public_status()
-                result = credentials.Verification(
-                    status == "valid",
-                    "真实有效的电子证照"
-                    if status == "valid"
-                    else f"证照真实，但{credentials.STATUS_WORDS[status]}",
-                    identifier=found.identifier,
-                    name=found.name,
-                    issuer=found.issuer.name,
-                    trusted_via="本平台",
-                    status=status,
-                )
+                result = credentials.about(found)
     return render(
         request,
         "licences/verify.html",
@@ -365,14 +359,7 @@ def shared(request, token: str):
             "link": link,
             "l": licence,
             "holder_id": text_for(licence.holder_id, owner=False),
-            "fields": [
-                {
-                    "label": f.get("label", f["key"]),
-                    "value": text_for(str(licence.fields.get(f["key"], "")), owner=False),
-                }
-                for f in licence.type.fields or []
-                if licence.fields.get(f["key"])
-            ],
+            "fields": _fields(licence, masked=True),
             "verify_url": credentials.qr_url(licence),
         },
     )

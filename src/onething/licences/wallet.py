@@ -230,7 +230,7 @@ def use(
             reason="持证人未授权该用途",
             now=now,
         )
-        raise ConsentRequired(f"持证人未授权本次办理使用“{licence.name}”，请持证人授权或上传该材料")
+        raise ConsentRequired(f"持证人未授权本次办理使用“{licence.name}”（可在“我的证照”授权）")
     verification = credentials.verify(licence.credential, today=today)
     if not verification.genuine:
         _log(
