@@ -12,6 +12,8 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any, Protocol
 
+from onething.kernel.registry import Registry
+
 
 class BadSignature(Exception):
     """The JWS does not verify under the key (or is not a JWS at all)."""
@@ -32,36 +34,18 @@ class Signer(Protocol):
         """(protected header, payload) of a JWS that verifies, or :class:`BadSignature`."""
 
 
-_REGISTRY: dict[str, Signer] = {}
+_REGISTRY = Registry(lambda key: LookupError(f"未登记的签名算法“{key}”"))
 
 BUILTIN = ("ed25519",)
 
-
-def register(key: str, label: str) -> Callable:
-    """Class decorator: ``@register("ed25519", "Ed25519（EdDSA）")`` registers one instance."""
-
-    def wrap(cls):
-        instance = cls()
-        instance.key, instance.label = key, label
-        _REGISTRY[key] = instance
-        return cls
-
-    return wrap
-
-
-def get(key: str) -> Signer:
-    try:
-        return _REGISTRY[key]
-    except KeyError:
-        raise LookupError(f"未登记的签名算法“{key}”") from None
+#: ``@register("ed25519", "Ed25519（EdDSA）")`` registers one instance of the class
+register = _REGISTRY.register
+get: Callable[[str], Signer] = _REGISTRY.get
+choices = _REGISTRY.choices
 
 
 def for_alg(alg: str) -> Signer | None:
     return next((s for s in _REGISTRY.values() if s.alg == alg), None)
-
-
-def choices() -> list[tuple[str, str]]:
-    return [(key, signer.label) for key, signer in sorted(_REGISTRY.items())]
 
 
 def load_builtin() -> None:

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib import import_module
 from typing import Any, Protocol
 
+from onething.kernel.registry import Registry
+
 
 class ProviderError(Exception):
     """The source could not answer (down, timed out, malformed answer, circuit open)."""
@@ -31,32 +33,14 @@ class Provider(Protocol):
     def fetch(self, resource, subject: str, fields: Iterable[str]) -> Mapping[str, Any] | None: ...
 
 
-_REGISTRY: dict[str, Provider] = {}
+_REGISTRY = Registry(lambda key: ProviderError(f"未登记的数据提供方式“{key}”"))
 
 BUILTIN = ("library", "people", "enterprises", "http")
 
-
-def register(key: str, label: str) -> Callable:
-    """Class decorator: ``@register("http", "部门接口（HTTP/JSON）")`` registers one instance."""
-
-    def wrap(cls):
-        instance = cls()
-        instance.key, instance.label = key, label
-        _REGISTRY[key] = instance
-        return cls
-
-    return wrap
-
-
-def get(key: str) -> Provider:
-    try:
-        return _REGISTRY[key]
-    except KeyError:
-        raise ProviderError(f"未登记的数据提供方式“{key}”") from None
-
-
-def choices() -> list[tuple[str, str]]:
-    return [(key, provider.label) for key, provider in sorted(_REGISTRY.items())]
+#: ``@register("http", "部门接口（HTTP/JSON）")`` registers one instance of the class
+register = _REGISTRY.register
+get: Callable[[str], Provider] = _REGISTRY.get
+choices = _REGISTRY.choices
 
 
 def load_builtin() -> None:
