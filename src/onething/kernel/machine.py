@@ -44,6 +44,11 @@ class Guard:
     message: str
 
 
+def reason_given(context: Mapping[str, Any]) -> bool:
+    """The common guard test: the firing gives a reason (not blank)."""
+    return bool((context.get("reason") or "").strip())
+
+
 @dataclass(frozen=True)
 class Event:
     name: str

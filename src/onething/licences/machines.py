@@ -11,7 +11,7 @@ Roles: ``issuer`` is a department admin of the licence's issuing department (``a
 
 from __future__ import annotations
 
-from onething.kernel.machine import NEW, Guard, event, machine
+from onething.kernel.machine import NEW, Guard, event, machine, reason_given
 from onething.licences import rules
 from onething.licences.models import Consent, Licence
 from onething.workflow.engine import register
@@ -27,10 +27,6 @@ def _reason_code_known(context) -> bool:
     return context.get("reason_code") in rules.REASON_CODES
 
 
-def _has_reason(context) -> bool:
-    return bool((context.get("reason") or "").strip())
-
-
 LICENCE = register(
     machine(
         "licences.licence",
@@ -40,7 +36,7 @@ LICENCE = register(
         role_names=ROLE_NAMES,
         guards=[
             Guard("reason_code_known", _reason_code_known, "请选择废止原因（注销、吊销、撤销、变更换发等）"),
-            Guard("reason_given", _has_reason, "请填写原因"),
+            Guard("reason_given", reason_given, "请填写原因"),
         ],
         events=[
             event("issue", NEW, L.VALID, [ISSUER, SYSTEM], "签发"),

@@ -13,7 +13,7 @@ Roles are the sharing roles of the person firing (``sharing.access.roles_for``).
 
 from __future__ import annotations
 
-from onething.kernel.machine import NEW, Guard, event, machine
+from onething.kernel.machine import NEW, Guard, event, machine, reason_given
 from onething.sharing.models import Dispute, Request
 from onething.workflow.engine import register
 
@@ -39,10 +39,6 @@ def _conditional(context) -> bool:
     return context.get("sharing_class") == "conditional"
 
 
-def _has_reason(context) -> bool:
-    return bool((context.get("reason") or "").strip())
-
-
 REQUEST = register(
     machine(
         "sharing.request",
@@ -53,7 +49,7 @@ REQUEST = register(
         guards=[
             Guard("unconditional", _unconditional, "有条件共享的资源须由提供部门批准"),
             Guard("conditional", _conditional, "无条件共享的资源在审核通过时即获批准"),
-            Guard("reason_given", _has_reason, "请填写理由"),
+            Guard("reason_given", reason_given, "请填写理由"),
         ],
         events=[
             event("submit", NEW, S.PENDING, [REQUESTER], "提交共享申请"),
@@ -106,7 +102,7 @@ DISPUTE = register(
         states=dict(D.choices),
         terminal=[D.CORRECTED, D.UPHELD],
         role_names=ROLE_NAMES,
-        guards=[Guard("reason_given", _has_reason, "请填写答复")],
+        guards=[Guard("reason_given", reason_given, "请填写答复")],
         events=[
             event("raise", NEW, D.OPEN, [RAISER], "提出数据异议"),
             event("correct", D.OPEN, D.CORRECTED, [PROVIDER], "核实并更正", guards=["reason_given"]),
