@@ -7,7 +7,7 @@ they exist only where ``onething load-demo`` was run, never in production.
 from __future__ import annotations
 
 from onething.accounts.models import Enterprise, EnterpriseAuthorisation, StaffRole, User
-from onething.directory.models import Department, Hall, Region, Window
+from onething.directory.models import Department, Hall, Region
 
 DEMO_PASSWORD = "onething-demo"  # noqa: S105 - documented demo credential, demo data only
 
@@ -62,8 +62,6 @@ def create_demo_accounts() -> list[str]:
                     "phone": "12345",
                 },
             )
-            Window.objects.get_or_create(hall=hall, number="1", defaults={"name": "综合受理窗口"})
-            Window.objects.get_or_create(hall=hall, number="9", defaults={"name": "综合出件窗口"})
             halls[code] = hall
 
     staff = [

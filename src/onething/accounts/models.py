@@ -115,6 +115,10 @@ class StaffRole(models.Model):
     SUPERVISOR = "supervisor"
     PLATFORM_ADMIN = "platform_admin"
     DATA_AUTHORITY = "data_authority"
+    ASSISTANT = "assistant"
+    KIOSK = "kiosk"
+    #: roles that exist only at a hall (a database constraint, not only a form check)
+    HALL_ROLES = (WINDOW_CLERK, ASSISTANT, KIOSK)
     ROLES = [
         (WINDOW_CLERK, "综合窗口人员"),
         (APPROVER, "审批人员"),
@@ -122,6 +126,8 @@ class StaffRole(models.Model):
         (SUPERVISOR, "督查人员"),
         (PLATFORM_ADMIN, "系统管理员"),
         (DATA_AUTHORITY, "数据主管部门"),
+        (ASSISTANT, "帮办代办人员"),
+        (KIOSK, "自助取号设备"),
     ]
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
     role = models.CharField("角色", max_length=30, choices=ROLES)
@@ -137,6 +143,14 @@ class StaffRole(models.Model):
         verbose_name = "工作人员角色"
         verbose_name_plural = "工作人员角色"
         unique_together = [("user", "role", "region", "department", "hall")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role__in=["window_clerk", "assistant", "kiosk"])
+                | models.Q(hall__isnull=False),
+                name="hall_role_has_hall",
+                violation_error_message="综合窗口人员、帮办代办人员和自助取号设备须指定所属大厅",
+            )
+        ]
 
     def __str__(self) -> str:
         scope = self.department or self.hall or self.region or "全省"
@@ -145,6 +159,8 @@ class StaffRole(models.Model):
     def clean(self) -> None:
         needs = {
             self.WINDOW_CLERK: ("hall", "综合窗口人员须指定所属大厅"),
+            self.ASSISTANT: ("hall", "帮办代办人员须指定所属大厅"),
+            self.KIOSK: ("hall", "自助取号设备须指定所属大厅"),
             self.APPROVER: ("department", "审批人员须指定所属部门"),
             self.DEPARTMENT_ADMIN: ("department", "部门管理员须指定所属部门"),
             self.SUPERVISOR: ("region", "督查人员须指定区划范围"),

@@ -563,7 +563,7 @@ def _enterprise(actor: User, uscc: str | None, hall: Hall | None) -> Enterprise 
 def _hall_serves(hall: Hall, region_code: str) -> bool:
     """A hall takes in items of its own region and of the regions below it."""
     path = Region.objects.filter(code=region_code).values_list("path", flat=True).first() or region_code
-    return hall.region_id in path.split("/")
+    return hall.scope_code in path.split("/")
 
 
 def hall_offers(hall: Hall) -> tuple[list[dict], list[dict]]:
@@ -576,7 +576,7 @@ def hall_offers(hall: Hall) -> tuple[list[dict], list[dict]]:
         kind__in=["bundle", "item"], current=True, withdrawn=False
     ).values_list("kind", "code", "data"):
         region = data.get("region") or _department_region(data.get("lead_department"))
-        if region and hall.region_id in paths.get(region, region).split("/"):
+        if region and hall.scope_code in paths.get(region, region).split("/"):
             (bundles if kind == "bundle" else items).append({"code": code, "name": data.get("name", code)})
     return sorted(bundles, key=lambda b: b["code"]), sorted(items, key=lambda i: i["code"])
 

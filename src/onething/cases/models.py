@@ -23,7 +23,7 @@ from django.db import models
 from django.db.models import Q
 
 from onething.accounts.models import Enterprise
-from onething.directory.models import Department, Hall, Region
+from onething.directory.models import Department, Hall, Region, Window
 
 
 class Channel(models.TextChoices):
@@ -97,6 +97,19 @@ class Application(Clock):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+    )
+    #: the window (its clerk's session) that took the application in, and the queue number
+    #: the visitor came with
+    window = models.ForeignKey(
+        Window, verbose_name="受理窗口", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        "halls.Ticket",
+        verbose_name="排队号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     channel = models.CharField("渠道", max_length=20, choices=Channel.choices, default=Channel.WEB)
     applicant = models.ForeignKey(
@@ -664,3 +677,43 @@ class DraftFile(models.Model):
         verbose_name = "草稿材料"
         verbose_name_plural = "草稿材料"
         ordering = ["draft_id", "id"]
+
+
+class Assistance(models.Model):
+    """帮办代办: a hall's staff member acted for someone — who for whom, why, under which
+    authorisation, at which hall and ticket, for which application. The applicant sees it in
+    their history."""
+
+    REASONS = [
+        ("elderly", "老年人"),
+        ("disabled", "残疾人"),
+        ("enterprise_project", "企业项目"),
+        ("other", "其他"),
+    ]
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.CASCADE, related_name="assistance"
+    )
+    ticket = models.ForeignKey(
+        "halls.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hall = models.ForeignKey(Hall, verbose_name="大厅", on_delete=models.PROTECT, related_name="+")
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="帮办人员", on_delete=models.PROTECT, related_name="+"
+    )
+    for_name = models.CharField("服务对象", max_length=50)
+    for_id_number = models.CharField("服务对象身份号码", max_length=18, blank=True)
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField("帮办原因", max_length=20, choices=REASONS)
+    project = models.CharField("项目名称", max_length=200, blank=True)
+    authorisation = models.CharField(
+        "授权依据", max_length=200, help_text="委托书编号、授权书或现场口头授权的记录"
+    )
+    note = models.CharField("说明", max_length=500, blank=True)
+    created_at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "帮办代办记录"
+        verbose_name_plural = "帮办代办记录"
+        ordering = ["-created_at"]

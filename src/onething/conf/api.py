@@ -26,6 +26,8 @@ from onething.core.errors import ApiError, from_domain
 from onething.core.text import refused
 from onething.documents.api import router as documents_router
 from onething.guides.api import router as guides_router
+from onething.halls.api import queue_router
+from onething.halls.api import router as halls_router
 from onething.kernel.errors import DomainError
 from onething.licences.api import me_router as my_licences_router
 from onething.licences.api import router as licences_router
@@ -158,3 +160,5 @@ api.add_router("/documents", documents_router)
 api.add_router("/sharing", sharing_router)
 api.add_router("/licences", licences_router)
 api.add_router("/me/licences", my_licences_router)
+api.add_router("/halls", halls_router)
+api.add_router("/queue", queue_router)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "onething.guides",
     "onething.sharing",
     "onething.licences",
+    "onething.halls",
     "onething.cases",
     "onething.web",
 ]

@@ -130,6 +130,10 @@ class Hall(models.Model):
     address = models.CharField("地址", max_length=300, blank=True)
     hours = models.CharField("办公时间", max_length=200, blank=True)
     phone = models.CharField("咨询电话", max_length=40, blank=True)
+    #: opening on the calendar: ``{"sessions": [["09:00", "12:00"], ["13:30", "17:00"]],
+    #: "every_day": false}`` — on working days (调休 included) unless ``every_day`` (24 h
+    #: self-service points, some village stations). Empty: the province's office hours.
+    opening = models.JSONField("开放时段", default=dict, blank=True)
 
     class Meta:
         verbose_name = "服务大厅"
@@ -139,15 +143,37 @@ class Hall(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    #: points that take in the items of the county they lie in (代收代办 at township and village
+    #: service points and bank outlets), not only those of their own region
+    FORWARDING = ("township", "village", "bank")
+
+    @property
+    def scope_code(self) -> str:
+        """The region whose items, and those of the regions below it, the hall takes in."""
+        if self.kind in self.FORWARDING and len(self.region_id) > 6:
+            return self.region_id[:6]
+        return self.region_id
+
 
 class Window(models.Model):
-    """A window (窗口) of a hall; a comprehensive window (综合窗口) accepts any item of its categories."""
+    """A window (窗口) of a hall.
 
+    A comprehensive window (综合窗口, 无差别受理) accepts any item of its categories (``themes``,
+    the catalog's item themes; none: every item the hall takes in); a specialist window accepts
+    the items it names (``items``, implementation codes). Which queue services a window serves
+    follows from that (``onething.halls.offer``). ``code`` is unique across halls: the API
+    addresses a window by it alone.
+    """
+
+    code = models.SlugField("窗口编码", max_length=40, unique=True)
     hall = models.ForeignKey(Hall, verbose_name="大厅", on_delete=models.CASCADE, related_name="windows")
     number = models.CharField("窗口号", max_length=20)
     name = models.CharField("名称", max_length=100)
+    zone = models.CharField("区域", max_length=50, blank=True)
     comprehensive = models.BooleanField("综合窗口", default=True)
     themes = models.JSONField("受理主题", default=list, blank=True)
+    items = models.JSONField("受理事项（专业窗口）", default=list, blank=True)
+    active = models.BooleanField("启用", default=True)
 
     class Meta:
         verbose_name = "窗口"

@@ -21,6 +21,10 @@ class Command(BaseCommand):
 
         for line in create_demo_accounts():
             self.stdout.write(line)
+        from onething.halls.demo import create_demo_halls
+
+        for line in create_demo_halls():
+            self.stdout.write(line)
         from onething.sharing.demo import create_demo_sharing
 
         for line in create_demo_sharing():

@@ -1,0 +1,1 @@
+"""大厅与窗口: queue services, window sessions, the fair queue, appointments and window figures."""
