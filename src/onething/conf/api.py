@@ -27,6 +27,8 @@ from onething.core.text import refused
 from onething.documents.api import router as documents_router
 from onething.guides.api import router as guides_router
 from onething.halls.api import queue_router
+from onething.halls.api.appointments import appointments_router, slots_router
+from onething.halls.api.figures import router as figures_router
 from onething.halls.api import router as halls_router
 from onething.kernel.errors import DomainError
 from onething.licences.api import me_router as my_licences_router
@@ -161,4 +163,7 @@ api.add_router("/sharing", sharing_router)
 api.add_router("/licences", licences_router)
 api.add_router("/me/licences", my_licences_router)
 api.add_router("/halls", halls_router)
+api.add_router("/halls", slots_router)
+api.add_router("/halls", figures_router)
+api.add_router("/appointments", appointments_router)
 api.add_router("/queue", queue_router)

@@ -36,6 +36,7 @@ urlpatterns = [
     path("cases/", include("onething.cases.urls")),
     path("sharing/", include(("onething.sharing.urls", "sharing"))),
     path("licences/", include(("onething.licences.urls", "licences"))),
+    path("halls/", include("onething.halls.urls")),
     path("me/notifications/", include("onething.notifications.urls")),
     path("documents/", include("onething.documents.urls")),
     path("", include("onething.web.urls")),

@@ -25,6 +25,7 @@ def _nav(request) -> list[dict]:
         ("/", "首页", ("/",)),
         ("/bundles/", "一件事", ("/bundles/",)),
         ("/departments/", "办事指南", ("/departments/", "/items/", "/regions/", "/guide/", "/search/")),
+        ("/halls/", "服务大厅", ("/halls/",)),
     ]
     if getattr(user, "is_authenticated", False):
         entries.append(("/cases/", "我的办件", ("/cases/",)))

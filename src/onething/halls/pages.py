@@ -1,0 +1,3 @@
+"""Hall pages: the list of halls, a hall, taking a number, the ticket, kiosk, display, figures."""
+
+urlpatterns: list = []

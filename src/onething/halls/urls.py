@@ -1,0 +1,8 @@
+"""Pages of halls and the queue (``/halls/``): the hall pages, taking a number, the ticket, the
+kiosk, the calling display and the figures (``pages``); booking (``booking_pages``)."""
+
+from onething.halls import booking_pages, pages
+
+app_name = "halls"
+
+urlpatterns = pages.urlpatterns + booking_pages.urlpatterns
