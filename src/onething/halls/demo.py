@@ -11,7 +11,7 @@ from django.utils import timezone
 from onething.accounts.demo import DEMO_PASSWORD
 from onething.accounts.models import StaffRole, User
 from onething.directory.models import Hall, Region, Window
-from onething.halls import offer, queue
+from onething.halls import booking, offer, queue
 from onething.halls.models import HallPolicy, Service, WindowSession
 
 SERVICES = [
@@ -139,10 +139,6 @@ def create_demo_halls() -> list[str]:
             lines.append(f"{username} 已在{city.name}{window.number}号窗口签到")
     _user("quhao", "市政务服务中心取号机", StaffRole.KIOSK, city, lines)
     _user("bangban", "陈帮办", StaffRole.ASSISTANT, city, lines)
-    try:
-        from onething.halls import booking
-    except ImportError:  # pragma: no cover - appointments not installed
-        return lines
     made = sum(booking.ensure_slots(hall) for hall in halls.values())
     lines.append(f"预约时段：新建 {made} 个")
     return lines

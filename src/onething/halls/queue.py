@@ -204,6 +204,8 @@ def issue(
     elif not roles:
         if not getattr(user, "is_authenticated", False):
             raise NotPermitted("请先登录后再取号")
+        if user.has_role(StaffRole.KIOSK):  # a device account is not a person, and only serves its hall
+            raise NotFound("未找到该大厅", "hall")
         roles, person = {PERSON}, user
         id_number = user.id_number or ""
         name = user.real_name or ""
@@ -227,6 +229,12 @@ def issue(
     with transaction.atomic():
         counter, _ = QueueDay.objects.get_or_create(hall=hall, service=service, day=day)
         counter = QueueDay.objects.select_for_update().get(pk=counter.pk)
+        if roles == {PERSON}:  # one number at a time per person and service (no hoarding by phone)
+            held = Ticket.objects.filter(
+                person=person, hall=hall, service=service, day=day, status__in=[T.WAITING, T.CALLED]
+            ).first()
+            if held is not None:
+                raise Conflict(f"您已取得{service.name}的号 {held.number}，请勿重复取号", "service")
         counter.last += 1
         counter.save(update_fields=["last"])
         ticket = Ticket(

@@ -5,4 +5,4 @@ from onething.halls import booking_pages, pages
 
 app_name = "halls"
 
-urlpatterns = pages.urlpatterns + booking_pages.urlpatterns
+urlpatterns = booking_pages.urlpatterns + pages.urlpatterns  # "appointments/" before "<code>/"

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="window",
             name="code",
-            field=models.SlugField(max_length=40, null=True, verbose_name="窗口编码"),
+            field=models.SlugField(max_length=40, null=True, db_index=False, verbose_name="窗口编码"),
         ),
         migrations.RunPython(fill_codes, migrations.RunPython.noop),
         migrations.AlterField(
