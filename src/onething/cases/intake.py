@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from onething.accounts.models import Enterprise, EnterpriseAuthorisation, StaffRole, User
 from onething.audit.log import record
+from onething.cases import assistance as assistance_rules
 from onething.cases import exempt, numbering
 from onething.cases.access import APPLICANT, CLERK, FILED_FOR_OTHERS, SYSTEM
 from onething.cases.lifecycle import tell_clerks
@@ -44,6 +45,8 @@ from onething.catalog.plans import PlanInputs, published_inputs
 from onething.core import text
 from onething.core.rows import insert_rows
 from onething.directory.models import Department, Hall, Region
+from onething.halls.models import Ticket
+from onething.halls.queue import session_of
 from onething.kernel import codes, errors
 from onething.kernel import text as textrule
 from onething.workflow import engine
@@ -258,6 +261,8 @@ def submit(
     deferred: set[str] | frozenset[str] = frozenset(),
     data_consent: bool = False,
     licence_consent: list[str] | tuple[str, ...] = (),
+    ticket: Any = None,
+    assistance: dict[str, Any] | None = None,
 ) -> Submission:
     """Create an application (or return the one this key already created).
 
@@ -276,6 +281,13 @@ def submit(
     the e-licences the applicant, as their holder, authorises for this application's 免提交
     materials — a type code (证照类型代码) or one licence's identifier — recorded as consents in
     the same transaction (``exempt.consent_to_licences``).
+
+    Staff filing for someone: the hall and window are those of the clerk's open window session
+    (``halls.queue.session_of``); without one, the clerk's only hall (window unknown).
+    ``ticket``: the queue number the clerk has called for this visitor — linked to the
+    application. ``assistance``: 帮办代办 by a hall's 帮办 staff member (channel ``agent``) —
+    ``{"reason", "authorisation", "project"?, "note"?}``, recorded in the same transaction
+    (``cases.assistance``).
     """
     now = now or timezone.now()
     key = text.clean(idempotency_key, "Idempotency-Key", max_length=100)
@@ -289,7 +301,13 @@ def submit(
     on_behalf = _person(on_behalf)
     agent_authorisation = _authorisation(agent_authorisation)
     delivery_method, delivery_address = _delivery(delivery)
+    helping = assistance_rules.clean(assistance)
+    if helping is not None and not agent_authorisation:
+        agent_authorisation = {"document": helping["authorisation"]}
+    ticket_id = _ticket_id(ticket)
     who = (enterprise or "", on_behalf or {}, agent_authorisation or {})
+    # a ticket or 帮办 record counts only when given: older requests keep their hash
+    who += tuple(x for x in (ticket_id and {"ticket": ticket_id}, helping and {"assistance": helping}) if x)
     digest = request_hash(kind, code, answers, form, channel, *who) if key else ""
     found = _existing(actor, key, digest)
     if found:
@@ -309,7 +327,12 @@ def submit(
     paper = _received(plan, received)
     data = frozen_plan(inputs, plan)
 
-    applicant, name, id_number, phone, hall = _who(actor, channel, on_behalf, clean_form)
+    applicant, name, id_number, phone, hall, window = _who(actor, channel, on_behalf, clean_form)
+    if channel == Channel.AGENT and hall is not None and helping is None:
+        raise _bad("assistance", "帮办代办须填写帮办原因和授权依据（assistance）")
+    if helping is not None and (channel != Channel.AGENT or hall is None):
+        raise errors.NotPermitted("只有大厅帮办代办人员以帮办代办渠道提交时可记录帮办代办", "assistance")
+    queued = _called_ticket(actor, ticket_id, hall) if ticket_id else None
     enterprise_obj = _enterprise(actor, enterprise, hall)
     agent = actor if channel == Channel.AGENT else None
     if agent is not None and not (agent_authorisation or {}).get("document"):
@@ -334,6 +357,8 @@ def submit(
         catalog_version=data.get("version"),
         region_id=region_code,
         hall=hall,
+        window=window,
+        ticket=queued,
         channel=channel,
         applicant=applicant,
         applicant_name=name,
@@ -357,6 +382,8 @@ def submit(
     application.number = numbering.allocate(region_code, timezone.localdate(now))
     try:
         with transaction.atomic():
+            if queued is not None:
+                _called_ticket(actor, ticket_id, hall, lock=True)  # still called by this clerk
             # the rows of one submission, written without the ORM's query compiler (a third of
             # an intake's CPU, measured): same values, see onething.core.rows
             insert_rows([application])
@@ -433,6 +460,8 @@ def submit(
                 )
             if consent_types:
                 exempt.consent_to_licences(application, actor, consent_types, now)
+            if helping is not None:
+                assistance_rules.write(application, actor, hall, helping, ticket=queued, now=now)
     except IntegrityError:
         # a concurrent request with the same key won the race: return its application
         found = _existing(actor, key, digest)
@@ -482,13 +511,12 @@ def _received(plan: planner.Plan, received) -> list:
 
 
 def _who(actor: User, channel: str, on_behalf: dict | None, form: dict) -> tuple:
-    """(applicant user or None, name, id number, phone, hall) for this submission."""
-    hall = None
+    """(applicant user or None, name, id number, phone, hall, window) for this submission."""
+    hall = window = None
     if channel in (Channel.WINDOW, Channel.SELF_SERVICE, Channel.CROSS_PROVINCE) and on_behalf is not None:
-        halls = [r.hall for r in actor.roles() if r.role == StaffRole.WINDOW_CLERK and r.hall]
-        if not halls:
-            raise errors.NotPermitted("只有综合窗口人员可以代为收件", "channel")
-        hall = halls[0]
+        hall, window = _counter(actor, StaffRole.WINDOW_CLERK, "只有综合窗口人员可以代为收件")
+    elif channel == Channel.AGENT and on_behalf is not None and assistance_rules.is_assistant(actor):
+        hall, window = _counter(actor, StaffRole.ASSISTANT, "只有帮办代办人员可以帮办代办")
     if on_behalf is not None and channel in (
         Channel.WINDOW,
         Channel.AGENT,
@@ -506,7 +534,7 @@ def _who(actor: User, channel: str, on_behalf: dict | None, form: dict) -> tuple
         if phone and not (MOBILE.match(phone) or LANDLINE.match(phone)):
             raise _bad("applicant.phone", "联系电话格式不正确")
         applicant = User.objects.filter(id_number=id_number).first()
-        return applicant, name, id_number, phone, hall
+        return applicant, name, id_number, phone, hall, window
     if channel in (Channel.WINDOW, Channel.AGENT):
         raise _bad("applicant", "窗口收件和帮办代办须提供申请人身份信息（applicant）")
     return (
@@ -515,7 +543,47 @@ def _who(actor: User, channel: str, on_behalf: dict | None, form: dict) -> tuple
         actor.id_number or form.get("applicant.id_number", ""),
         actor.phone or form.get("applicant.phone", ""),
         hall,
+        window,
     )
+
+
+def _counter(actor: User, role: str, refusal: str) -> tuple:
+    """(hall, window) where ``actor`` files for someone: the hall and window of their open
+    window session; without one, their only hall of ``role`` (window unknown). With several
+    halls and no session the hall is not known: they sign in at a window first."""
+    session = session_of(actor)
+    if session is not None and role == StaffRole.WINDOW_CLERK:
+        return session.window.hall, session.window
+    halls = list({r.hall_id: r.hall for r in actor.roles() if r.role == role and r.hall}.values())
+    if not halls:
+        raise errors.NotPermitted(refusal, "channel")
+    if len(halls) > 1:
+        raise errors.Invalid("您在多个大厅任职，请先在窗口签到", "window")
+    return halls[0], None
+
+
+def _ticket_id(value: Any) -> int | None:
+    """The queue number's id as given (a positive integer), or ``None``."""
+    if value is None or value == "":
+        return None
+    return text.integer(value, "ticket", minimum=1, maximum=2**63 - 1)
+
+
+def called_ticket(actor: User, value: Any, hall: Hall | None) -> Ticket:
+    """The ticket ``value`` (an id as typed) when ``actor`` has called it at ``hall``."""
+    return _called_ticket(actor, _ticket_id(value) or 0, hall)
+
+
+def _called_ticket(actor: User, ticket_id: int, hall: Hall | None, *, lock: bool = False):
+    """The ticket ``actor`` is serving now: 404 when it is not of their hall, 409 when it is
+    not the one they have called."""
+    rows = Ticket.objects.select_for_update() if lock else Ticket.objects
+    found = rows.filter(pk=ticket_id).first()
+    if found is None or hall is None or found.hall_id != hall.pk:
+        raise errors.NotFound("未找到该排队号", "ticket")
+    if found.status != Ticket.Status.CALLED or found.clerk_id != actor.pk:
+        raise errors.Conflict(f"{found.number} 号不是您当前呼叫的号", "ticket")
+    return found
 
 
 def _require_materials(plan, provided: set[str], deferred) -> None:

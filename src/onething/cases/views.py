@@ -26,7 +26,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onething.accounts.masking import text_for
 from onething.audit.log import record as audit_record
-from onething.cases import board, desk, drafts, exempt, intake, lifecycle, machines, notices, results, urgency
+from onething.cases import (
+    assistance,
+    board,
+    desk,
+    drafts,
+    exempt,
+    intake,
+    lifecycle,
+    machines,
+    notices,
+    results,
+    urgency,
+)
+from onething.cases import counter as counter_page
 from onething.cases.access import (
     APPLICANT,
     APPROVER,
@@ -55,9 +68,12 @@ from onething.cases.models import (
     SubCase,
 )
 from onething.cases.progress import application_view, visible_subcases
+from onething.core import text as core_text
 from onething.core.errors import Refused, status_of
 from onething.core.text import label as textrule_label
 from onething.documents import views as documents_views
+from onething.halls import queue
+from onething.kernel import errors
 from onething.kernel import text as textrule
 
 S = Application.Status
@@ -131,6 +147,11 @@ ERROR_INPUTS = {
     "received": "received",
     "delivery_method": "delivery_method",
     "delivery_address": "delivery_address",
+    "assistance": "assistance_reason",
+    "assistance.reason": "assistance_reason",
+    "assistance.authorisation": "assistance_authorisation",
+    "assistance.project": "assistance_project",
+    "assistance.note": "assistance_note",
 }
 
 
@@ -151,6 +172,8 @@ EXTRA_INPUTS = (
     "delivery_method",
     "delivery_address",
 )
+#: the 帮办代办 record's inputs on the window intake page (not kept in drafts: online only)
+ASSISTANCE_INPUTS = ("reason", "authorisation", "project", "note")
 
 
 def _prefill(user, plan) -> dict[str, str]:
@@ -201,6 +224,13 @@ APPLY_LABELS = {
     "authorisation": "授权委托书",
     "authorisation.document": "授权委托书",
     "received": "已收取材料",
+    "ticket": "排队号",
+    "window": "窗口",
+    "assistance": "帮办代办",
+    "assistance.reason": "帮办原因",
+    "assistance.authorisation": "授权依据",
+    "assistance.project": "项目名称",
+    "assistance.note": "帮办说明",
 }
 
 
@@ -214,9 +244,14 @@ def apply(request, kind: str, code: str, window: bool = False):
     """
     if kind not in ("bundle", "item"):
         raise Http404
-    if window and not clerk_halls(request.user):
+    if window and not (clerk_halls(request.user) or assistance.is_assistant(request.user)):
         raise Http404
     data = request.POST if request.method == "POST" else request.GET
+    ticket = _counter_ticket(request, data.get("ticket")) if window else None
+    if ticket is not None and request.method == "GET":  # 为此人受理: the visitor from the counter
+        data = data.copy()
+        data.setdefault("applicant_name", ticket.name or (ticket.person.real_name if ticket.person else ""))
+        data.setdefault("applicant_id_number", counter_page.id_number_of(ticket))
     if (
         not window
         and data.get("draft")
@@ -269,7 +304,7 @@ def apply(request, kind: str, code: str, window: bool = False):
                 )
                 return redirect(f"{request.path}?draft={draft.pk}")
             provided = None if window else {*drafts.kept_files(draft), *chosen}
-            submission = _submit(request, kind, code, raw, form, mode, window, provided)
+            submission = _submit(request, kind, code, raw, form, mode, window, provided, ticket)
         except Refused as exc:
             error = exc
         else:
@@ -297,7 +332,16 @@ def apply(request, kind: str, code: str, window: bool = False):
                 messages.error(request, f"“{name}”未能加入申请，请在本页补充上传")
             return redirect("cases:detail", number=app.number)
     context = _apply_page(request, plan, kind, code, raw, data, window, mode, enterprises, draft, error)
+    context["ticket"] = ticket
+    context["assisting"] = window and _assisting(request.user)
+    context["assistance_reasons"] = assistance.REASONS.items()
+    context["assistance_values"] = {k: data.get(f"assistance_{k}", "") for k in ASSISTANCE_INPUTS}
     return render(request, "cases/apply.html", context, status=400 if error else 200)
+
+
+def _assisting(user) -> bool:
+    """The window pages file as 帮办代办 for a hall's 帮办代办人员 who is not a window clerk."""
+    return assistance.is_assistant(user) and not clerk_halls(user)
 
 
 def _draft_data(draft) -> dict:
@@ -309,8 +353,8 @@ def _draft_data(draft) -> dict:
     return values
 
 
-def _submit(request, kind, code, raw, form, mode, window, provided) -> intake.Submission:
-    on_behalf = enterprise = authorisation = None
+def _submit(request, kind, code, raw, form, mode, window, provided, ticket=None) -> intake.Submission:
+    on_behalf = enterprise = authorisation = helping = None
     if window or mode == "agent":
         on_behalf = {
             "name": request.POST.get("applicant_name", ""),
@@ -329,6 +373,9 @@ def _submit(request, kind, code, raw, form, mode, window, provided) -> intake.Su
         channel = Channel.AGENT
         document = request.POST.get("authorisation_document", "").strip()
         authorisation = {"document": document} if document else {}
+    if window and _assisting(request.user):
+        channel = Channel.AGENT
+        helping = {k: request.POST.get(f"assistance_{k}", "") for k in ASSISTANCE_INPUTS}
     return intake.submit(
         request.user,
         kind=kind,
@@ -350,6 +397,8 @@ def _submit(request, kind, code, raw, form, mode, window, provided) -> intake.Su
         },
         provided=provided,
         deferred=set(request.POST.getlist("gap_request")),
+        ticket=ticket.pk if ticket is not None else None,
+        assistance=helping,
     )
 
 
@@ -466,6 +515,7 @@ def detail(request, number: str):
             "can_upload": app.status in intake.UPLOADABLE_STATES and bool(roles & {APPLICANT, CLERK}),
             "inspection": _inspection_view(app, owner),
             "agent_document": _agent_document(app, owner),
+            "assistance": assistance.lines_for(app, owner=owner),
             "labels": EVENT_LABELS,
             "delivery_methods": DELIVERY_METHODS.items(),
         },
@@ -678,25 +728,155 @@ def window(request):
     The search is a POST: an ID number typed into it stays out of URLs, browser history and
     access logs. The list of items to file for is filtered by ``?offer=``.
     """
-    halls = clerk_halls(request.user)
-    if not halls:
-        raise Http404
-    hall = halls[0]
+    desk_hall, clerk = _desk_hall(request.user)
+    if desk_hall is None:
+        if not clerk:
+            raise Http404
+        messages.info(request, "您在多个大厅任职，请先在窗口签到")
+        return redirect("cases:counter")
+    hall = desk_hall
+    ticket = _counter_ticket(request, request.GET.get("ticket")) if clerk else None
+    context = {
+        "hall": hall,
+        "session": queue.session_of(request.user),
+        "is_clerk": clerk,
+        "ticket": ticket,
+        "offers": desk.offers(hall, request.GET.get("offer", "")),
+    }
+    if not clerk:  # 帮办代办人员: file for someone, and the records they made
+        context["assisted"] = assistance.made_by(request.user)
+        return render(request, "cases/window.html", context)
     mine = Application.objects.filter(Q(hall=hall) | Q(hall__isnull=True, region_id=hall.region_id))
     waiting = mine.filter(status__in=[S.SUBMITTED, S.PRE_REVIEWED, S.CORRECTION]).order_by("created_at")
     done = mine.filter(status__in=[S.DECIDED, S.RESULT_READY]).order_by("decided_at")
     found = desk.find(mine, request.POST.get("q", "")) if request.method == "POST" else None
-    return render(
-        request,
-        "cases/window.html",
-        {
-            "hall": hall,
-            "found": found,
-            "waiting": waiting[:200],
-            "results": done[:200],
-            "offers": desk.offers(hall, request.GET.get("offer", "")),
-        },
+    context.update({"found": found, "waiting": waiting[:200], "results": done[:200]})
+    return render(request, "cases/window.html", context)
+
+
+def _desk_hall(user):
+    """(hall of the window pages, is a window clerk): the hall of the clerk's window session,
+    else their only hall (a 帮办代办人员's hall likewise); ``None`` when there are several and
+    no session, or none at all."""
+    session = queue.session_of(user)
+    halls = clerk_halls(user)
+    if session is not None and halls:
+        return session.window.hall, True
+    halls = list({h.pk: h for h in halls or assistance.assistant_halls(user)}.values())
+    return (halls[0] if len(halls) == 1 else None), bool(clerk_halls(user))
+
+
+def _counter_ticket(request, value):
+    """The ticket the clerk has called, carried from the counter to intake (``?ticket=``);
+    ``None`` (with a message) when it is not, or no longer, theirs."""
+    if not value:
+        return None
+    session = queue.session_of(request.user)
+    try:
+        return intake.called_ticket(request.user, value, session.window.hall if session else None)
+    except Refused as exc:
+        refused(request, exc)
+        return None
+
+
+# ------------------------------------------------------------------------------- counter
+
+
+@login_required
+@require_GET
+def counter(request):
+    """叫号台: sign in at a window, call the next number, serve the called ticket."""
+    if not clerk_halls(request.user):
+        raise Http404
+    return render(request, "cases/counter.html", counter_page.page(request.user))
+
+
+def _counter_sign_in(request):
+    window = queue.window_by_code(request.POST.get("window", ""))
+    session = queue.sign_in(request.user, window)
+    return f"已在{session.window.hall.name}{session.window.number}号窗口签到"
+
+
+def _counter_call(request):
+    session = queue.session_of(request.user)
+    if session is None:
+        raise errors.NotFound("您尚未在任何窗口签到", "window")
+    ticket = queue.call_next(request.user, session.window)
+    return f"请 {ticket.number} 号到{session.window.number}号窗口" if ticket else NOBODY_WAITING
+
+
+def _ticket_of(request) -> int:
+    return core_text.integer(request.POST.get("ticket", ""), "ticket", minimum=1, maximum=2**63 - 1)
+
+
+def _counter_recall(request):
+    return f"已重呼 {queue.recall(request.user, _ticket_of(request)).number} 号"
+
+
+def _counter_finish(request):
+    return f"{queue.finish(request.user, _ticket_of(request)).number} 号已办结"
+
+
+def _counter_no_show(request):
+    return f"{queue.no_show(request.user, _ticket_of(request)).number} 号已标记过号"
+
+
+def _counter_transfer(request):
+    ticket = queue.transfer(
+        request.user,
+        _ticket_of(request),
+        reason=request.POST.get("reason", ""),
+        window_code=request.POST.get("to_window", ""),
+        service_code=request.POST.get("to_service", ""),
     )
+    return f"{ticket.number} 号已转移"
+
+
+def _counter_pause(request):
+    queue.pause(request.user, request.POST.get("reason", ""))
+    return "已暂停服务"
+
+
+def _counter_resume(request):
+    queue.resume(request.user)
+    return "已恢复服务"
+
+
+def _counter_sign_out(request):
+    queue.sign_out(request.user)
+    return "已签退"
+
+
+NOBODY_WAITING = "当前没有等候的号"
+COUNTER_ACTIONS = {
+    "sign_in": _counter_sign_in,
+    "call": _counter_call,
+    "recall": _counter_recall,
+    "finish": _counter_finish,
+    "no_show": _counter_no_show,
+    "transfer": _counter_transfer,
+    "pause": _counter_pause,
+    "resume": _counter_resume,
+    "sign_out": _counter_sign_out,
+}
+
+
+@login_required
+@require_POST
+def counter_act(request, action: str):
+    """One endpoint for the counter's buttons; a refusal is a message on the counter page."""
+    if not clerk_halls(request.user):
+        raise Http404
+    handler = COUNTER_ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    try:
+        done = handler(request)
+    except Refused as exc:
+        refused(request, exc)
+    else:
+        (messages.info if done == NOBODY_WAITING else messages.success)(request, done)
+    return redirect("cases:counter")
 
 
 @login_required
@@ -997,7 +1177,7 @@ def decide_extension(request, extension_id: int):
 @login_required
 @require_GET
 def staff_home(request):
-    if clerk_halls(request.user):
+    if clerk_halls(request.user) or assistance.is_assistant(request.user):
         return redirect("cases:window")
     if approver_departments(request.user):
         return redirect("cases:approver")

@@ -122,6 +122,8 @@ def create_application(
             if payload.authorisation
             else None
         ),
+        ticket=payload.ticket,
+        assistance=payload.assistance.model_dump() if payload.assistance else None,
     )
     app = submission.application
     return Status(

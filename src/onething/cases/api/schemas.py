@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from onething.core.text import Date, Doc, Flag, Int, Text
+from onething.core.text import Date, Doc, Flag, Int, RowId, Text
 
 #: lengths of what staff and applicants type (the columns hold at least this much)
 REASON = Text(2000, multiline=True)
@@ -41,6 +41,19 @@ class AuthorisationIn(Schema):
     scope: Text(500, multiline=True) | None = Field(None, description="授权范围")
 
 
+class AssistanceIn(Schema):
+    """帮办代办 by a hall's 帮办 staff member (channel agent): why and under which authorisation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["elderly", "disabled", "enterprise_project", "other"] = Field(
+        ..., description="帮办原因：elderly 老年人、disabled 残疾人、enterprise_project 企业项目、other 其他"
+    )
+    authorisation: Text(200) = Field(..., description="授权依据（委托书编号、授权书或现场口头授权的记录）")
+    project: Text(200) = Field("", description="项目名称（企业项目帮办）")
+    note: Text(500, multiline=True) = Field("", description="说明")
+
+
 class ApplicationIn(Schema):
     bundle: Text(64) | None = Field(None, description="一件事编码（与 item 二选一）")
     item: Text(64) | None = Field(None, description="事项实施编码（与 bundle 二选一）")
@@ -57,6 +70,10 @@ class ApplicationIn(Schema):
         None,
         description="授权本次办理使用的本人（或本企业）电子证照：证照类型代码（用最新的一份），"
         "或证照标识（持有多份时指定一份），替代对应的免提交材料",
+    )
+    ticket: RowId | None = Field(None, description="窗口人员当前呼叫的排队号 id（办件与之关联）")
+    assistance: AssistanceIn | None = Field(
+        None, description="帮办代办记录（大厅帮办代办人员以 agent 渠道提交时必填）"
     )
 
 
