@@ -75,6 +75,7 @@ BACKEND_SENSITIVE = {
     "src/onething/clocks/tests/test_scan.py": "the scan: one UPDATE … FROM per batch on PostgreSQL, small batches on SQLite",
     "src/onething/cases/tests/test_numbering.py": "numbers on their own connection on PostgreSQL, in place on SQLite",
     "src/onething/halls/tests/test_booking_concurrency.py": "the last places of a slot booked at once: row locks on PostgreSQL (skipped on SQLite)",
+    "src/onething/halls/tests/test_queue_concurrency.py": "two windows calling next and kiosks issuing at once: row locks on PostgreSQL (skipped on SQLite)",
 }
 #: The embedded mode itself: a real server on its own SQLite file, whatever the pass's database —
 #: SQLite pass only (on PostgreSQL it would repeat the same run).

@@ -27,9 +27,9 @@ from onething.core.text import refused
 from onething.documents.api import router as documents_router
 from onething.guides.api import router as guides_router
 from onething.halls.api import queue_router
+from onething.halls.api import router as halls_router
 from onething.halls.api.appointments import appointments_router, slots_router
 from onething.halls.api.figures import router as figures_router
-from onething.halls.api import router as halls_router
 from onething.kernel.errors import DomainError
 from onething.licences.api import me_router as my_licences_router
 from onething.licences.api import router as licences_router

@@ -9,7 +9,7 @@ all); a specialist window the items it names.
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 
 from onething.catalog.models import Item, PublishState
 from onething.directory.models import Hall, Window
@@ -59,14 +59,44 @@ def window_services(window: Window, *, items: list[dict] | None = None, services
     return served
 
 
+#: hall → (what the answer depends on, the answer): taking a number asks on every issue
+_memo: dict[str, tuple[tuple, dict[str, list[str]]]] = {}
+
+
+def _signature(hall: Hall, windows: list[Window], services: list[Service]) -> tuple:
+    """What :func:`hall_services` depends on: the windows' acceptance, the services and the
+    hall's published items (their number and latest change) — read in three small queries."""
+    from onething.directory.models import Region
+
+    path = (
+        Region.objects.filter(code=hall.scope_code).values_list("path", flat=True).first() or hall.scope_code
+    )
+    items = Item.objects.filter(
+        Q(region__path=path) | Q(region__path__startswith=f"{path}/"),
+        state__in=[PublishState.PUBLISHED, PublishState.CHANGED],
+    ).aggregate(n=Count("code"), latest=Max("updated_at"))
+    return (
+        hall.scope_code,
+        tuple((w.code, w.comprehensive, tuple(w.themes or ()), tuple(w.items or ())) for w in windows),
+        tuple((s.code, tuple(s.themes or ()), tuple(s.items or ())) for s in services),
+        items["n"],
+        items["latest"],
+    )
+
+
 def hall_services(hall: Hall) -> dict[str, list[str]]:
-    """Window code → service codes for every active window of ``hall`` (one catalog read)."""
-    items = hall_items(hall)
+    """Window code → service codes for every active window of ``hall``, worked out again only
+    when a window, a service or the hall's items changed."""
+    windows = list(hall.windows.filter(active=True).select_related("hall"))
     services = list(Service.objects.all())
-    return {
-        w.code: window_services(w, items=items, services=services)
-        for w in hall.windows.filter(active=True).select_related("hall")
-    }
+    signature = _signature(hall, windows, services)
+    memo = _memo.get(hall.pk)
+    if memo is not None and memo[0] == signature:
+        return memo[1]
+    items = hall_items(hall)
+    answer = {w.code: window_services(w, items=items, services=services) for w in windows}
+    _memo[hall.pk] = (signature, answer)
+    return answer
 
 
 def offered(hall: Hall, by_window: dict[str, list[str]] | None = None) -> list[Service]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from onething.accounts.models import StaffRole, User
@@ -275,8 +276,6 @@ def issue(
 def _waiting(hall_id: int | str, services: list[str], window: Window | None = None):
     rows = Ticket.objects.filter(hall_id=hall_id, status=T.WAITING, service_id__in=services)
     if window is not None:
-        from django.db.models import Q
-
         rows = rows.filter(Q(for_window__isnull=True) | Q(for_window=window))
     return rows
 
@@ -288,8 +287,34 @@ def _as_waiting(rows) -> list[queueing.Waiting]:
     ]
 
 
+def _not_due(rows, threshold):
+    return rows.filter(Q(appointment_at__isnull=True) | Q(appointment_at__gt=threshold))
+
+
+def _candidates(rows, *, now, rule: queueing.Rule) -> list[queueing.Waiting]:
+    """The head of each group :func:`~onething.kernel.queueing.pick` chooses among — the
+    earliest due appointment, the first priority and the first normal ticket — so that "call
+    next" reads three rows, not the whole queue, and picks exactly what it would pick from all."""
+    threshold = now + rule.grace
+    due = rows.filter(appointment_at__lte=threshold).order_by("appointment_at", "issued_at", "id")[:1]
+    rest = _not_due(rows, threshold)
+    first = [rest.filter(priority=flag).order_by("issued_at", "id")[:1] for flag in (True, False)]
+    return [w for head in (due, *first) for w in _as_waiting(head)]
+
+
+#: how many tickets "call next" may find taken by windows calling at the same instant before it
+#: answers 409 (each is skipped, not waited for)
+CALL_ATTEMPTS = 8
+
+
 def call_next(user, window: Window, *, now=None) -> Ticket | None:
-    """Call the window's next ticket (``None``: nobody waits for it)."""
+    """Call the window's next ticket (``None``: nobody waits for it).
+
+    The window's session row is locked (one call at a time per window and clerk); the chosen
+    ticket is locked with ``SKIP LOCKED``: a ticket another window is calling at this instant is
+    skipped and the next one by the same ordering taken, so windows never wait for each other
+    and never get the same ticket. (SQLite serialises writing transactions instead.)
+    """
     now = now or timezone.now()
     with transaction.atomic():
         session = (
@@ -304,15 +329,24 @@ def call_next(user, window: Window, *, now=None) -> Ticket | None:
         if Ticket.objects.filter(clerk=user, status=T.CALLED).exists():
             raise Conflict("您还有已呼叫未办结的号，请先办结、转移或标记过号", "ticket")
         day = timezone.localdate(now)
-        counters = QueueDay.objects.filter(hall_id=window.hall_id, day=day, service_id__in=session.services)
-        list(counters.select_for_update().order_by("id").values_list("id", flat=True))
-        settings = policy(window.hall)
-        rule = ordering_rule(settings)
-        waiting = _as_waiting(_waiting(window.hall_id, session.services, window).filter(day=day))
-        chosen = queueing.pick(waiting, now=now, run=session.priority_run, rule=rule)
-        if chosen is None:
-            return None
-        ticket = Ticket.objects.select_for_update().get(pk=chosen.id)
+        rule = ordering_rule(policy(window.hall))
+        rows = _waiting(window.hall_id, session.services, window).filter(day=day)
+        taken: list[int] = []
+        for _attempt in range(CALL_ATTEMPTS):
+            candidates = _candidates(rows.exclude(pk__in=taken), now=now, rule=rule)
+            chosen = queueing.pick(candidates, now=now, run=session.priority_run, rule=rule)
+            if chosen is None:
+                return None
+            ticket = (
+                Ticket.objects.select_for_update(skip_locked=True)
+                .filter(pk=chosen.id, status=T.WAITING)
+                .first()
+            )
+            if ticket is not None:
+                break
+            taken.append(chosen.id)
+        else:
+            raise Conflict("同时叫号的窗口较多，请再按一次“呼叫下一位”", "window")
         engine.fire(
             TICKET,
             ticket,
@@ -421,7 +455,6 @@ def transfer(user, ticket_id, *, reason, window_code: str = "", service_code: st
         ticket.transfers += 1
         ticket.clerk = None
         ticket.save(update_fields=["status", "service", "for_window", "transfers", "clerk"])
-        QueueDay.objects.get_or_create(hall_id=ticket.hall_id, service=service, day=ticket.day)
     return ticket
 
 
@@ -456,10 +489,25 @@ def expire_past(now=None) -> int:
 
 
 def ahead(ticket: Ticket, *, now=None) -> int:
-    """How many the hall would call before ``ticket`` for its service (0 when called or done)."""
+    """How many one window would call before ``ticket`` among the hall's tickets of its service
+    (0 when it is no longer waiting): counted, not simulated (``queueing.ahead``)."""
     if ticket.status != T.WAITING:
         return 0
     now = now or timezone.now()
-    rows = _waiting(ticket.hall_id, [ticket.service_id]).filter(day=ticket.day)
-    order = queueing.sequence(_as_waiting(rows), now=now, run=0, rule=ordering_rule(policy(ticket.hall)))
-    return next((i for i, w in enumerate(order) if w.id == ticket.pk), 0)
+    rule = ordering_rule(policy(ticket.hall))
+    threshold = now + rule.grace
+    rows = _waiting(ticket.hall_id, [ticket.service_id]).filter(day=ticket.day).exclude(pk=ticket.pk)
+    due = rows.filter(appointment_at__lte=threshold)
+    if ticket.appointment_at is not None and ticket.appointment_at <= threshold:
+        key = (ticket.appointment_at, ticket.issued_at, ticket.pk)
+        return sum(1 for row in due.values_list("appointment_at", "issued_at", "id") if row < key)
+    rest = _not_due(rows, threshold)
+    same = rest.filter(priority=ticket.priority)
+    earlier = same.filter(Q(issued_at__lt=ticket.issued_at) | Q(issued_at=ticket.issued_at, id__lt=ticket.pk))
+    return due.count() + queueing.ahead(
+        priority=ticket.priority,
+        earlier_same=earlier.count(),
+        others=rest.filter(priority=not ticket.priority).count(),
+        run=0,
+        rule=rule,
+    )

@@ -9,7 +9,8 @@ A ticket booked for later that arrives early waits as a normal ticket: it is nev
 later than its time, nor ahead of people already waiting before its time.
 
 :func:`pick` is what "call next" uses; :func:`after` the count of priority calls in a row it
-leaves; :func:`sequence` the whole order (how many wait ahead of a ticket).
+leaves; :func:`sequence` the whole order; :func:`ahead` how many of it come before a ticket,
+counted from the sizes of the groups (what the ticket page shows, without simulating).
 """
 
 from __future__ import annotations
@@ -74,3 +75,18 @@ def sequence(waiting: Iterable[Waiting], *, now: dt.datetime, run: int, rule: Ru
         run = after(run, chosen, now=now, rule=rule)
         rest.remove(chosen)
     return order
+
+
+def ahead(*, priority: bool, earlier_same: int, others: int, run: int, rule: Rule = Rule()) -> int:
+    """How many tickets one window calls before a ticket that is not a due appointment, when
+    no appointment is due: ``earlier_same`` tickets of its own group (priority or normal) were
+    taken before it, ``others`` of the other group wait. Equal to its index in :func:`sequence`
+    (a property test checks it)."""
+    n = max(rule.fairness, 0)
+    free = max(n - run, 0)  # priority calls still allowed before the rule forces a normal one
+    if not priority:
+        return earlier_same + min(others, free + earlier_same * n)
+    if n == 0:
+        return earlier_same + others
+    forced = 0 if earlier_same + 1 <= free else -(-(earlier_same + 1 - free) // n)
+    return earlier_same + min(others, forced)

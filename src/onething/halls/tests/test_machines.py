@@ -1,0 +1,208 @@
+"""Every (state, event, role) of the queue's machines (window session, ticket, appointment),
+through the engine, on real rows: a legal firing lands on a declared target with exactly one
+audit record; anything else is refused (403 for a role, 409 for a state or a guard) and changes
+nothing. Guards refuse one by one (``called_enough``, ``reason_given``), also through the queue
+service functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from onething.accounts.models import User
+from onething.audit.models import AuditRecord
+from onething.core.errors import status_of
+from onething.directory.models import Hall, Window
+from onething.halls import machines, queue
+from onething.halls.models import Appointment, Service, Slot, Ticket, WindowSession
+from onething.kernel.errors import DomainError, NotPermitted
+from onething.kernel.machine import NEW, SAME
+from onething.workflow import engine
+from onething.workflow.engine import IllegalTransition
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (machines.CLERK, machines.PERSON, machines.KIOSK, machines.ASSISTANT, machines.SYSTEM)
+MODELS = {machines.SESSION: WindowSession, machines.TICKET: Ticket, machines.APPOINTMENT: Appointment}
+#: a context in which every guard of the queue holds
+PERMISSIVE = {"reason": "理由", "calls": 2, "no_show_calls": 2}
+SPOILERS = {"reason_given": {"reason": "  "}, "called_enough": {"calls": 1}}
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _hall() -> Hall:
+    return Hall.objects.get(code="yueyang-city-hall")
+
+
+def _appointment() -> Appointment:
+    hall, service = _hall(), Service.objects.get(code="zonghe")
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=3)
+    slot = Slot.objects.create(
+        hall=hall, service=service, start=start, end=start + dt.timedelta(minutes=30), capacity=4
+    )
+    return Appointment.objects.create(
+        code="TEST0001",
+        person=User.objects.get(username="zhangsan"),
+        hall=hall,
+        service=service,
+        slot=slot,
+        start=slot.start,
+        end=slot.end,
+        status=Appointment.Status.BOOKED,
+        created_at=timezone.now(),
+    )
+
+
+def _row(machine):
+    if machine is machines.SESSION:
+        return WindowSession.objects.get(window__code="yy-1", status__in=WindowSession.OPEN)
+    if machine is machines.TICKET:
+        return queue.issue(User.objects.get(username="quhao"), _hall(), "zonghe")
+    return _appointment()
+
+
+def _attempt(machine, row, state, name, role, target):
+    """Fire on ``row`` put into ``state`` (an unsaved object for ``NEW``), then roll back:
+    (outcome, state in memory, state stored, audit actions written)."""
+    model = MODELS[machine]
+    before = AuditRecord.objects.count()
+    outcome = stored = None
+    try:
+        with transaction.atomic():
+            if state == NEW:
+                obj = model()
+                obj.status = ""
+            else:
+                model.objects.filter(pk=row.pk).update(status=state)
+                obj = model.objects.get(pk=row.pk)
+            try:
+                call = engine.create if state == NEW else engine.fire
+                outcome = call(
+                    machine, obj, name, roles={role}, target=target, context=PERMISSIVE, subject=("t", "1")
+                )
+                if state != NEW:
+                    obj.save(update_fields=["status"])
+            except DomainError as exc:
+                outcome = exc
+            if state != NEW:
+                stored = model.objects.get(pk=row.pk).status
+            written = list(AuditRecord.objects.order_by("id").values_list("action", flat=True)[before:])
+            raise _Rollback
+    except _Rollback:
+        pass
+    return outcome, obj.status, stored, written
+
+
+@pytest.mark.parametrize("machine", list(MODELS), ids=lambda m: m.name)
+def test_every_state_event_and_role(machine):
+    row = _row(machine)
+    original = MODELS[machine].objects.get(pk=row.pk).status
+    checked = 0
+    for state in [NEW, *machine.states]:
+        for e in machine.events.values():
+            targets = [t for t in e.targets if t != SAME] or [None]
+            for role in ROLES:
+                for target in targets:
+                    outcome, after, stored, written = _attempt(machine, row, state, e.name, role, target)
+                    legal = state in e.sources and role in e.roles
+                    where = f"{machine.name} {state} --{e.name}/{role}→ {target}"
+                    if legal:
+                        assert not isinstance(outcome, Exception), (where, outcome)
+                        expected = state if e.records_only else target
+                        assert outcome.target == expected == after, where
+                        assert outcome.target in machine.states, where
+                        assert stored in (None, after), where
+                        assert written == [f"{machine.audit_kind}.{e.name}"], where
+                    else:
+                        assert isinstance(outcome, DomainError), where
+                        kind = NotPermitted if role not in e.roles else IllegalTransition
+                        assert isinstance(outcome, kind), (where, outcome)
+                        assert status_of(outcome) == (403 if role not in e.roles else 409), where
+                        assert after == (state if state != NEW else ""), where
+                        assert stored in (None, state), where
+                        assert written == [], where
+                    checked += 1
+    extra = sum(
+        len([t for t in e.targets if t != SAME]) - 1 for e in machine.events.values() if len(e.targets) > 1
+    )
+    assert checked == (len(machine.states) + 1) * (len(machine.events) + extra) * len(ROLES)
+    assert MODELS[machine].objects.get(pk=row.pk).status == original  # every attempt rolled back
+
+
+@pytest.mark.parametrize("machine", list(MODELS), ids=lambda m: m.name)
+def test_each_guard_refuses_alone(machine):
+    guarded = 0
+    for e in machine.events.values():
+        for guard in e.guards:
+            state = next(iter(e.sources))
+            role = next(iter(e.roles))
+            target = next(t for t in e.targets if t != SAME) if e.targets != (SAME,) else None
+            refusal = machine.fire(
+                state, e.name, {role}, target=target, context={**PERMISSIVE, **SPOILERS[guard]}
+            )
+            assert getattr(refusal, "guard", None) == guard, (machine.name, e.name, guard)
+            assert refusal.message and "{" not in refusal.message
+            for other, spoil in SPOILERS.items():  # another guard's spoiler leaves it alone
+                if other not in e.guards:
+                    fired = machine.fire(
+                        state, e.name, {role}, target=target, context={**PERMISSIVE, **spoil}
+                    )
+                    assert getattr(fired, "target", None) in e.targets, (e.name, other)
+            guarded += 1
+    expected = {machines.SESSION: 1, machines.TICKET: 2, machines.APPOINTMENT: 2}
+    assert guarded == expected[machine]
+
+
+def test_no_lifecycle_of_the_queue_can_get_stuck():
+    for machine in MODELS:
+        assert machine.stuck_states() == set(), machine.name
+        assert machine.reachable() >= set(machine.states), machine.name
+
+
+def test_state_labels_are_the_models_choices():
+    for machine, model in MODELS.items():
+        assert machine.choices() == list(model._meta.get_field("status").choices)
+
+
+# ------------------------------------------------------------------------------ through the queue
+
+
+def test_no_show_before_enough_calls_is_refused_by_its_guard_and_changes_nothing():
+    clerk, window = User.objects.get(username="chuangkou"), Window.objects.get(code="yy-1")
+    ticket = queue.issue(User.objects.get(username="quhao"), _hall(), "zonghe")
+    queue.call_next(clerk, window)
+    before = AuditRecord.objects.count()
+    with pytest.raises(IllegalTransition) as refused:  # one call; the policy wants two
+        queue.no_show(clerk, ticket.pk)
+    assert refused.value.extra["guard"] == "called_enough" and status_of(refused.value) == 409
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    assert fresh.status == Ticket.Status.CALLED and fresh.finished_at is None
+    assert AuditRecord.objects.count() == before
+    queue.recall(clerk, ticket.pk)
+    assert queue.no_show(clerk, ticket.pk).status == Ticket.Status.NO_SHOW
+
+
+def test_pause_and_transfer_without_a_reason_are_refused_by_their_guard():
+    clerk, window = User.objects.get(username="chuangkou"), Window.objects.get(code="yy-1")
+    ticket = queue.issue(User.objects.get(username="quhao"), _hall(), "zonghe")
+    queue.call_next(clerk, window)
+    before = AuditRecord.objects.count()
+    for reason in ("", "   "):
+        with pytest.raises(IllegalTransition) as refused:
+            queue.transfer(clerk, ticket.pk, reason=reason, window_code="yy-2")
+        assert refused.value.extra["guard"] == "reason_given"
+        with pytest.raises(IllegalTransition) as refused:
+            queue.pause(clerk, reason)
+        assert refused.value.extra["guard"] == "reason_given"
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.CALLED
+    assert (
+        WindowSession.objects.get(window=window, clerk=clerk, status__in=WindowSession.OPEN).status
+        == "active"
+    )
+    assert AuditRecord.objects.count() == before
