@@ -293,27 +293,25 @@ def _not_due(rows, threshold):
 
 def _candidates(rows, *, now, rule: queueing.Rule) -> list[queueing.Waiting]:
     """The head of each group :func:`~onething.kernel.queueing.pick` chooses among — the
-    earliest due appointment, the first priority and the first normal ticket — so that "call
-    next" reads three rows, not the whole queue, and picks exactly what it would pick from all."""
+    earliest due appointment, the first priority and the first normal ticket — each locked with
+    ``SKIP LOCKED``: "call next" reads three rows, not the whole queue, picks exactly what it
+    would pick from all of them, and a head another window holds at this instant is passed for
+    the next in its group instead of waited for."""
     threshold = now + rule.grace
+    rows = rows.select_for_update(skip_locked=True)
     due = rows.filter(appointment_at__lte=threshold).order_by("appointment_at", "issued_at", "id")[:1]
     rest = _not_due(rows, threshold)
     first = [rest.filter(priority=flag).order_by("issued_at", "id")[:1] for flag in (True, False)]
     return [w for head in (due, *first) for w in _as_waiting(head)]
 
 
-#: how many tickets "call next" may find taken by windows calling at the same instant before it
-#: answers 409 (each is skipped, not waited for)
-CALL_ATTEMPTS = 8
-
-
 def call_next(user, window: Window, *, now=None) -> Ticket | None:
     """Call the window's next ticket (``None``: nobody waits for it).
 
-    The window's session row is locked (one call at a time per window and clerk); the chosen
-    ticket is locked with ``SKIP LOCKED``: a ticket another window is calling at this instant is
-    skipped and the next one by the same ordering taken, so windows never wait for each other
-    and never get the same ticket. (SQLite serialises writing transactions instead.)
+    The window's session row is locked (one call at a time per window and clerk); the heads of
+    the queue are locked with ``SKIP LOCKED`` (:func:`_candidates`), so windows calling at the
+    same instant never wait for each other and never get the same ticket. (SQLite serialises
+    writing transactions instead.)
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -331,22 +329,11 @@ def call_next(user, window: Window, *, now=None) -> Ticket | None:
         day = timezone.localdate(now)
         rule = ordering_rule(policy(window.hall))
         rows = _waiting(window.hall_id, session.services, window).filter(day=day)
-        taken: list[int] = []
-        for _attempt in range(CALL_ATTEMPTS):
-            candidates = _candidates(rows.exclude(pk__in=taken), now=now, rule=rule)
-            chosen = queueing.pick(candidates, now=now, run=session.priority_run, rule=rule)
-            if chosen is None:
-                return None
-            ticket = (
-                Ticket.objects.select_for_update(skip_locked=True)
-                .filter(pk=chosen.id, status=T.WAITING)
-                .first()
-            )
-            if ticket is not None:
-                break
-            taken.append(chosen.id)
-        else:
-            raise Conflict("同时叫号的窗口较多，请再按一次“呼叫下一位”", "window")
+        candidates = _candidates(rows, now=now, rule=rule)
+        chosen = queueing.pick(candidates, now=now, run=session.priority_run, rule=rule)
+        if chosen is None:
+            return None
+        ticket = Ticket.objects.get(pk=chosen.id)  # locked by _candidates
         engine.fire(
             TICKET,
             ticket,
