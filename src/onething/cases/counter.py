@@ -161,6 +161,8 @@ def page(user) -> dict:
         "paused": session.status == WindowSession.Status.PAUSED,
         "waiting": waiting_count(session),
         "services": list(Service.objects.filter(code__in=session.services)),
+        "offered": offer.offered(session.window.hall),
+        "priority_reasons": rules.PRIORITY_REASONS,
         "ticket": ticket,
     }
     if ticket is not None:

@@ -832,6 +832,23 @@ def _counter_transfer(request):
     return f"{ticket.number} 号已转移"
 
 
+def _counter_issue(request):
+    """代为取号: the clerk takes a number for a visitor at the counter (a kiosk is out of order,
+    or the visitor cannot use it), with the priority the clerk has checked."""
+    session = queue.session_of(request.user)
+    if session is None:
+        raise errors.NotFound("您尚未在任何窗口签到", "window")
+    ticket = queue.issue(
+        request.user,
+        session.window.hall,
+        request.POST.get("service", ""),
+        id_number=request.POST.get("id_number", ""),
+        name=request.POST.get("name", ""),
+        priority_reason=request.POST.get("priority_reason", ""),
+    )
+    return f"已取号 {ticket.number}（{ticket.service.name}），前面还有 {queue.ahead(ticket)} 人"
+
+
 def _counter_pause(request):
     queue.pause(request.user, request.POST.get("reason", ""))
     return "已暂停服务"
@@ -855,6 +872,7 @@ COUNTER_ACTIONS = {
     "finish": _counter_finish,
     "no_show": _counter_no_show,
     "transfer": _counter_transfer,
+    "issue": _counter_issue,
     "pause": _counter_pause,
     "resume": _counter_resume,
     "sign_out": _counter_sign_out,

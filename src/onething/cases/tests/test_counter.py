@@ -323,3 +323,25 @@ def test_an_assistant_files_through_the_window_pages():
     app = Application.objects.get(idempotency_key="b-1")
     assert app.channel == "agent" and Assistance.objects.get(application=app).reason == "disabled"
     assert app.number in _page(helper.get("/cases/window/"))
+
+
+def test_the_clerk_takes_a_number_for_a_visitor_with_the_priority_checked():
+    c = _client(_user("chuangkou"))
+    page = _page(c.get("/cases/window/counter/"))
+    assert "代为取号" in page and 'value="shebao"' in page
+    done = c.post(
+        "/cases/window/counter/issue/",
+        {"service": "shebao", "name": "李四", "id_number": "", "priority_reason": "disabled"},
+        follow=True,
+    )
+    ticket = Ticket.objects.get(issued_by=_user("chuangkou"))
+    assert ticket.number in _messages(done) and ticket.channel == "window"
+    assert ticket.priority and ticket.priority_reason == "disabled" and ticket.service_id == "shebao"
+    bad = c.post("/cases/window/counter/issue/", {"service": "zonghe", "id_number": "123456"}, follow=True)
+    assert "公民身份号码" in _messages(bad)
+    nul = c.post("/cases/window/counter/issue/", {"service": "zonghe", "id_number": "12345\x00"})
+    assert nul.status_code == 400 and "公民身份号码" in nul.content.decode()  # the boundary's own page
+    assert Ticket.objects.filter(issued_by=_user("chuangkou")).count() == 1
+    # a person may not give themself priority: only staff who checked it
+    with pytest.raises(errors.NotPermitted):
+        queue.issue(_user("zhangsan"), Hall.objects.get(code=CITY), "zonghe", priority_reason="elderly")
