@@ -30,6 +30,11 @@ DOMAIN_MODULES = [
     "src/onething/cases/lifecycle/delivery.py",
     "src/onething/cases/lifecycle/gaps.py",
     "src/onething/cases/deadlines.py",
+    "src/onething/kernel/queueing.py",
+    "src/onething/halls/machines.py",
+    "src/onething/halls/offer.py",
+    "src/onething/halls/booking.py",
+    "src/onething/halls/figures.py",
 ]
 
 
