@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from tests.plugins.concurrency import together
 
 from onething.accounts.models import User
 from onething.directory.models import Hall
@@ -30,30 +29,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 CAPACITY, EXTRA = 3, 5
 
 
-def _together(works):
-    barrier = threading.Barrier(len(works))
-    outcomes: list[object] = [None] * len(works)
-
-    def run(n: int) -> None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '20s'")
-            barrier.wait(30)
-            outcomes[n] = works[n]()
-        except BaseException as exc:  # reported by the caller's assertions
-            outcomes[n] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(works))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not any(t.is_alive() for t in threads), "a booking thread hung"
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_k_plus_m_people_booking_a_slot_of_k_places_get_exactly_k():
     hall = Hall.objects.get(code="yueyang-city-hall")
@@ -65,7 +40,7 @@ def test_k_plus_m_people_booking_a_slot_of_k_places_get_exactly_k():
     def work(user):
         return lambda: booking.book(user, hall, "zonghe", start, now=now)
 
-    outcomes = _together([work(user) for user in people])
+    outcomes = together([work(user) for user in people])
     made = [o for o in outcomes if isinstance(o, Appointment)]
     refused = [o for o in outcomes if isinstance(o, Conflict)]
     assert len(made) == CAPACITY, outcomes

@@ -11,13 +11,12 @@ distinct and consecutive.
 from __future__ import annotations
 
 import os
-import threading
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.utils import timezone
+from tests.plugins.concurrency import together
 
 from onething.accounts.models import User
 from onething.audit.models import AuditRecord
@@ -36,32 +35,6 @@ pytestmark = [
 
 HALL = "yueyang-city-hall"
 WAITING, ROUNDS, ISSUERS, EACH = 30, 8, 4, 10
-
-
-def _together(works: list[Callable[[], object]]) -> list[object]:
-    """Run ``works`` at once (a barrier), one thread and connection each: what each returned or
-    raised. A lock wait over 20 s fails the thread instead of hanging the suite."""
-    barrier = threading.Barrier(len(works))
-    outcomes: list[object] = [None] * len(works)
-
-    def run(n: int) -> None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '20s'")
-            barrier.wait(30)
-            outcomes[n] = works[n]()
-        except BaseException as exc:  # reported by the caller's assertions
-            outcomes[n] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(works))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not any(t.is_alive() for t in threads), "a thread is still waiting (deadlock?)"
-    return outcomes
 
 
 def _issue(n: int) -> list[Ticket]:
@@ -84,7 +57,7 @@ def test_two_windows_calling_at_once_never_call_a_ticket_twice():
 
         return work
 
-    outcomes = _together([desk("chuangkou", "yy-1"), desk("chuangkou2", "yy-2")])
+    outcomes = together([desk("chuangkou", "yy-1"), desk("chuangkou2", "yy-2")])
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert not errors, errors
     called = [pk for batch in outcomes for pk in batch]
@@ -105,7 +78,7 @@ def test_one_clerk_pressing_call_next_twice_at_once_gets_one_ticket_and_a_409():
     _issue(ROUNDS + 1)
     clerk, window = User.objects.get(username="chuangkou"), Window.objects.get(code="yy-1")
     for _ in range(ROUNDS):
-        outcomes = _together([lambda: queue.call_next(clerk, window)] * 2)
+        outcomes = together([lambda: queue.call_next(clerk, window)] * 2)
         got = [o for o in outcomes if isinstance(o, Ticket)]
         refused = [o for o in outcomes if isinstance(o, Conflict)]
         assert len(got) == 1 and len(refused) == 1, outcomes
@@ -122,7 +95,7 @@ def test_simultaneous_issues_at_a_kiosk_get_distinct_consecutive_numbers():
     day = timezone.localdate()
     # the day's counter does not exist yet: the threads race to create it too
     assert not QueueDay.objects.filter(hall_id=HALL, service_id="zonghe", day=day).exists()
-    outcomes = _together([lambda: _issue(EACH)] * ISSUERS)
+    outcomes = together([lambda: _issue(EACH)] * ISSUERS)
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert not errors, errors
     numbers = sorted(t.number for batch in outcomes for t in batch)

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.utils import timezone
+from tests.plugins.concurrency import together
 
 from onething.accounts.models import User
 from onething.audit.log import verify_chain
@@ -56,32 +54,6 @@ def _request() -> issuing.Request:
     )
 
 
-def _together(works: list[Callable[[], object]]) -> list[object]:
-    """Run ``works`` at once (a barrier), one thread and connection each: what each returned or
-    raised. A lock wait over 20 s fails the thread instead of hanging the suite."""
-    barrier = threading.Barrier(len(works))
-    outcomes: list[object] = [None] * len(works)
-
-    def run(n: int) -> None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '20s'")
-            barrier.wait(30)
-            outcomes[n] = works[n]()
-        except BaseException as exc:  # reported by the caller's assertions
-            outcomes[n] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(works))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not any(t.is_alive() for t in threads), "a thread is still waiting (deadlock?)"
-    return outcomes
-
-
 def _bits(licence: Licence) -> tuple[bool, bool]:
     """(revocation bit, suspension bit) of ``licence`` as committed now."""
     return (
@@ -109,7 +81,7 @@ def test_simultaneous_issues_get_gapless_serials_and_distinct_indices():
     def issue_some() -> list[Licence]:
         return [issuing.issue(_request()) for _ in range(EACH)]
 
-    outcomes = _together([issue_some] * THREADS)
+    outcomes = together([issue_some] * THREADS)
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert not errors, errors
     issued = [licence for batch in outcomes for licence in batch]
@@ -160,7 +132,7 @@ def test_simultaneous_changes_of_different_licences_lose_no_bit():
             done.append((licence, target))
         return done
 
-    outcomes = _together([lambda targets=targets: issue_and_change(targets) for targets in plan])
+    outcomes = together([lambda targets=targets: issue_and_change(targets) for targets in plan])
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert not errors, errors
     done = [pair for batch in outcomes for pair in batch]
@@ -203,7 +175,7 @@ def test_two_changes_of_one_licence_at_once_end_in_one_consistent_state(events):
         def change(event, licence=licence):
             return lambda: issuing.change(licence, event, admin, reason_code="cancel", reason="理由")
 
-        outcomes = _together([change(e) for e in events])
+        outcomes = together([change(e) for e in events])
         for outcome in outcomes:  # a refusal is the machine's, never a database error
             assert isinstance(outcome, Licence | IllegalTransition), outcomes
         succeeded = tuple(isinstance(o, Licence) for o in outcomes)
@@ -243,7 +215,7 @@ def test_two_withdrawals_of_one_consent_at_once_withdraw_it_once():
             scope_name="出生登记（户口登记）",
             purpose="办理出生登记",
         )
-        outcomes = _together([lambda consent=consent: wallet.withdraw(zhangsan, consent)] * 2)
+        outcomes = together([lambda consent=consent: wallet.withdraw(zhangsan, consent)] * 2)
         done = [o for o in outcomes if isinstance(o, Consent)]
         refused = [o for o in outcomes if isinstance(o, DomainError)]
         assert len(done) == 1 and len(refused) == 1, outcomes
