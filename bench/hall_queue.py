@@ -34,10 +34,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
+
+from _common import db_version, machine
 
 PG = "postgres://postgres@127.0.0.1:5432"
 DB = "bench_queue"
@@ -304,30 +305,8 @@ def run(args) -> dict:
     out["ratio_p50"] = round(out["together"]["p50_ms"] / out["alone"]["p50_ms"], 1)
     out["ratio_p99"] = round(out["together"]["p99_ms"] / out["alone"]["p99_ms"], 1)
     out["calls_per_second_ratio"] = round(out["together"]["per_second"] / out["alone"]["per_second"], 2)
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        out["db_version"] = "PostgreSQL " + cursor.fetchone()[0].split()[0]
+    out["db_version"] = db_version(connection)
     return out
-
-
-def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "?",
-    )
-    memory = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.splitlines()[1].split()[1]
-    return {
-        "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "memory": memory,
-        "python": sys.version.split()[0],
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
 
 
 def markdown(r: dict) -> str:

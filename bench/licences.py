@@ -43,12 +43,13 @@ import os
 import random
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from _common import db_version, machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -598,35 +599,6 @@ def summarise_pure(pure: dict) -> dict:
             ],
         }
     return out
-
-
-def db_version(connection) -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            return "PostgreSQL " + cursor.fetchone()[0].split()[0]
-        cursor.execute("SELECT sqlite_version()")
-        return "SQLite " + cursor.fetchone()[0]
-
-
-def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "?",
-    )
-    memory = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.splitlines()[1].split()[1]
-    return {
-        "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "memory": memory,
-        "python": sys.version.split()[0],
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "load_average": os.getloadavg(),
-    }
 
 
 def fmt(s: dict) -> str:

@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import machine
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "bench_search"
@@ -310,25 +312,6 @@ def child(vendor: str, rounds: int) -> None:
 
 
 # ------------------------------------------------------------------------------ parent process
-
-
-def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "?",
-    )
-    memory = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.splitlines()[1].split()[1]
-    return {
-        "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "memory": memory,
-        "python": sys.version.split()[0],
-        "date": time.strftime("%Y-%m-%d"),
-    }
 
 
 def markdown(results: dict[str, dict]) -> str:
