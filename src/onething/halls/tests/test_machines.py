@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from onething.accounts.models import User
@@ -18,10 +17,9 @@ from onething.core.errors import status_of
 from onething.directory.models import Hall, Window
 from onething.halls import machines, queue
 from onething.halls.models import Appointment, Service, Slot, Ticket, WindowSession
-from onething.kernel.errors import DomainError, NotPermitted
-from onething.kernel.machine import NEW, SAME
-from onething.workflow import engine
+from onething.kernel.machine import SAME
 from onething.workflow.engine import IllegalTransition
+from onething.workflow.tests.table import check_every_firing
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +28,6 @@ MODELS = {machines.SESSION: WindowSession, machines.TICKET: Ticket, machines.APP
 #: a context in which every guard of the queue holds
 PERMISSIVE = {"reason": "理由", "calls": 2, "no_show_calls": 2}
 SPOILERS = {"reason_given": {"reason": "  "}, "called_enough": {"calls": 1}}
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _hall() -> Hall:
@@ -67,72 +61,9 @@ def _row(machine):
     return _appointment()
 
 
-def _attempt(machine, row, state, name, role, target):
-    """Fire on ``row`` put into ``state`` (an unsaved object for ``NEW``), then roll back:
-    (outcome, state in memory, state stored, audit actions written)."""
-    model = MODELS[machine]
-    before = AuditRecord.objects.count()
-    outcome = stored = None
-    try:
-        with transaction.atomic():
-            if state == NEW:
-                obj = model()
-                obj.status = ""
-            else:
-                model.objects.filter(pk=row.pk).update(status=state)
-                obj = model.objects.get(pk=row.pk)
-            try:
-                call = engine.create if state == NEW else engine.fire
-                outcome = call(
-                    machine, obj, name, roles={role}, target=target, context=PERMISSIVE, subject=("t", "1")
-                )
-                if state != NEW:
-                    obj.save(update_fields=["status"])
-            except DomainError as exc:
-                outcome = exc
-            if state != NEW:
-                stored = model.objects.get(pk=row.pk).status
-            written = list(AuditRecord.objects.order_by("id").values_list("action", flat=True)[before:])
-            raise _Rollback
-    except _Rollback:
-        pass
-    return outcome, obj.status, stored, written
-
-
 @pytest.mark.parametrize("machine", list(MODELS), ids=lambda m: m.name)
 def test_every_state_event_and_role(machine):
-    row = _row(machine)
-    original = MODELS[machine].objects.get(pk=row.pk).status
-    checked = 0
-    for state in [NEW, *machine.states]:
-        for e in machine.events.values():
-            targets = [t for t in e.targets if t != SAME] or [None]
-            for role in ROLES:
-                for target in targets:
-                    outcome, after, stored, written = _attempt(machine, row, state, e.name, role, target)
-                    legal = state in e.sources and role in e.roles
-                    where = f"{machine.name} {state} --{e.name}/{role}→ {target}"
-                    if legal:
-                        assert not isinstance(outcome, Exception), (where, outcome)
-                        expected = state if e.records_only else target
-                        assert outcome.target == expected == after, where
-                        assert outcome.target in machine.states, where
-                        assert stored in (None, after), where
-                        assert written == [f"{machine.audit_kind}.{e.name}"], where
-                    else:
-                        assert isinstance(outcome, DomainError), where
-                        kind = NotPermitted if role not in e.roles else IllegalTransition
-                        assert isinstance(outcome, kind), (where, outcome)
-                        assert status_of(outcome) == (403 if role not in e.roles else 409), where
-                        assert after == (state if state != NEW else ""), where
-                        assert stored in (None, state), where
-                        assert written == [], where
-                    checked += 1
-    extra = sum(
-        len([t for t in e.targets if t != SAME]) - 1 for e in machine.events.values() if len(e.targets) > 1
-    )
-    assert checked == (len(machine.states) + 1) * (len(machine.events) + extra) * len(ROLES)
-    assert MODELS[machine].objects.get(pk=row.pk).status == original  # every attempt rolled back
+    check_every_firing(machine, MODELS[machine], _row(machine), ROLES, PERMISSIVE)
 
 
 @pytest.mark.parametrize("machine", list(MODELS), ids=lambda m: m.name)
