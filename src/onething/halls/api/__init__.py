@@ -15,7 +15,7 @@ from ninja.responses import Status
 from onething.accounts.auth import authenticated
 from onething.core.errors import responses
 from onething.core.text import RowId, Text
-from onething.directory.models import Hall
+from onething.directory.models import Hall, Region, within_q
 from onething.halls import offer, queue
 from onething.halls.models import Ticket, WindowSession
 from onething.kernel.errors import NotFound
@@ -92,8 +92,8 @@ def open_sessions() -> dict:
 @router.get("", auth=None, response=responses(HallList), summary="服务大厅、窗口与排队业务（公开）")
 def halls(request: HttpRequest, region: Text(12) | None = None) -> dict:
     rows = Hall.objects.select_related("region")
-    if region:
-        rows = rows.filter(region__path__contains=region)
+    if region:  # the halls of that region and the regions below it (not a code merely alike)
+        rows = rows.filter(within_q(Region.objects.filter(code=region)))
     sessions = open_sessions()
     return {"results": [hall_out(h, sessions) for h in rows.order_by("region__path", "code")]}
 

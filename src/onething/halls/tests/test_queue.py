@@ -128,3 +128,12 @@ def test_one_clerk_per_window():
         queue.sign_in(clerk, Window.objects.get(code="yy-1"))
     session = queue.sign_in(clerk, Window.objects.get(code="yy-9"))
     assert session.status == WindowSession.Status.ACTIVE
+
+
+def _hall_codes(region: str) -> set[str]:
+    return {h["code"] for h in Client().get(f"/api/v1/halls?region={region}").json()["results"]}
+
+
+def test_halls_of_a_region_are_those_within_it():
+    assert _hall_codes("430626") == {"pingjiang-county-hall", "anding-township", "anding-village"}
+    assert "yueyang-city-hall" in _hall_codes("430600") and _hall_codes("4306") == set()
