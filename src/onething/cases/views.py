@@ -70,6 +70,7 @@ from onething.cases.models import (
 from onething.cases.progress import application_view, visible_subcases
 from onething.core import text as core_text
 from onething.core.errors import Refused, status_of
+from onething.core.pages import refused
 from onething.core.text import label as textrule_label
 from onething.documents import views as documents_views
 from onething.halls import queue
@@ -708,12 +709,6 @@ def act(request, number: str, event: str):
     except Refused as exc:
         refused(request, exc)
     return redirect("cases:detail", number=app.number)
-
-
-def refused(request, exc: Exception, about: str = "") -> None:
-    """The one way a page reports a refused action: the rule's Chinese sentence as a message
-    (``about`` names the object when the page lists several), never an error page."""
-    messages.error(request, f"{about}：{exc.message}" if about else exc.message)
 
 
 # ------------------------------------------------------------------------------- staff

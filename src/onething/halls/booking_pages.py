@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from onething.core import text
 from onething.core.errors import Refused
+from onething.core.pages import refused
 from onething.directory.models import Hall
 from onething.halls import booking, queue
 from onething.halls.models import Appointment, Service
@@ -42,10 +43,6 @@ BADGES = {
     A.EXPIRED: "badge-muted",
 }
 WEEKDAYS = "一二三四五六日"
-
-
-def refused(request, exc: Exception) -> None:
-    messages.error(request, getattr(exc, "message", str(exc)))
 
 
 def ticket_url(ticket) -> str:

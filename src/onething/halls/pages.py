@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onething.core import text
 from onething.core.errors import Refused
+from onething.core.pages import refused
 from onething.directory.models import Hall, Region, within
 from onething.halls import booking, entry, figures, offer, queue, ratings, rules
 from onething.halls.machines import KIOSK
@@ -57,11 +58,6 @@ STATUS_TEXT = {
     T.CANCELLED: "已取消",
     T.EXPIRED: "已作废（当日未叫号）",
 }
-
-
-def refused(request, exc: Exception) -> None:
-    """A refused action as a message (``cases.views.refused`` for this app: halls sits below)."""
-    messages.error(request, getattr(exc, "message", str(exc)))
 
 
 def _hall(code: str) -> Hall:
