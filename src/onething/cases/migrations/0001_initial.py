@@ -7,811 +7,320 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0001_initial"),
-        ("directory", "0001_initial"),
+        ('accounts', '0001_initial'),
+        ('directory', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Application",
+            name='Application',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("limit_days", models.PositiveIntegerField(default=0, verbose_name="承诺时限（工作日）")),
-                ("started_on", models.DateField(blank=True, null=True, verbose_name="计时起始日（受理日）")),
-                ("due_date", models.DateField(blank=True, null=True, verbose_name="办结期限")),
-                ("yellow_date", models.DateField(blank=True, null=True, verbose_name="黄灯日期")),
-                ("paused_since", models.DateField(blank=True, null=True, verbose_name="暂停计时起始日")),
-                ("paused_days", models.PositiveIntegerField(default=0, verbose_name="暂停工作日数")),
-                ("extension_days", models.PositiveIntegerField(default=0, verbose_name="延期工作日数")),
-                ("timed", models.BooleanField(default=False, verbose_name="计时中")),
-                (
-                    "warning",
-                    models.CharField(
-                        blank=True,
-                        choices=[("", "正常"), ("yellow", "黄灯预警"), ("red", "红灯超期")],
-                        default="",
-                        max_length=10,
-                        verbose_name="预警",
-                    ),
-                ),
-                ("warned_at", models.DateTimeField(blank=True, null=True, verbose_name="预警时间")),
-                ("number", models.CharField(max_length=40, unique=True, verbose_name="办件编号")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("bundle", "一件事"), ("item", "单事项")], max_length=10, verbose_name="类型"
-                    ),
-                ),
-                ("code", models.CharField(max_length=64, verbose_name="一件事/事项编码")),
-                ("name", models.CharField(max_length=200, verbose_name="名称")),
-                (
-                    "catalog_version",
-                    models.PositiveIntegerField(blank=True, null=True, verbose_name="目录版本"),
-                ),
-                (
-                    "channel",
-                    models.CharField(
-                        choices=[
-                            ("web", "网上办"),
-                            ("mobile", "掌上办"),
-                            ("window", "窗口办"),
-                            ("agent", "帮办代办"),
-                            ("self_service", "自助办"),
-                            ("cross_province", "跨省通办"),
-                        ],
-                        default="web",
-                        max_length=20,
-                        verbose_name="渠道",
-                    ),
-                ),
-                ("applicant_name", models.CharField(blank=True, max_length=100, verbose_name="申请人姓名")),
-                (
-                    "applicant_id_number",
-                    models.CharField(blank=True, max_length=18, verbose_name="申请人证件号码"),
-                ),
-                ("applicant_phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
-                (
-                    "agent_authorisation",
-                    models.JSONField(blank=True, default=dict, verbose_name="代办授权记录"),
-                ),
-                (
-                    "idempotency_key",
-                    models.CharField(blank=True, default="", max_length=100, verbose_name="幂等键"),
-                ),
-                (
-                    "request_hash",
-                    models.CharField(blank=True, default="", max_length=64, verbose_name="请求摘要"),
-                ),
-                ("answers", models.JSONField(blank=True, default=dict, verbose_name="情形回答")),
-                ("plan", models.JSONField(default=dict, verbose_name="办理方案（冻结）")),
-                ("form", models.JSONField(blank=True, default=dict, verbose_name="申请表数据")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("submitted", "已提交，待预审"),
-                            ("pre_reviewed", "预审通过，待受理"),
-                            ("correction", "待补正"),
-                            ("accepted", "已受理"),
-                            ("in_review", "审批中"),
-                            ("decided", "已办结，待出件"),
-                            ("result_ready", "结果已制作，待送达"),
-                            ("delivered", "已送达"),
-                            ("closed", "已归档"),
-                            ("rejected", "不予受理"),
-                            ("withdrawn", "已撤回"),
-                        ],
-                        default="submitted",
-                        max_length=20,
-                        verbose_name="状态",
-                    ),
-                ),
-                (
-                    "resume_status",
-                    models.CharField(blank=True, default="", max_length=20, verbose_name="补正后恢复状态"),
-                ),
-                (
-                    "intake",
-                    models.CharField(
-                        blank=True,
-                        choices=[("normal", "受理"), ("gaps", "容缺受理"), ("commitment", "告知承诺")],
-                        default="",
-                        max_length=20,
-                        verbose_name="受理方式",
-                    ),
-                ),
-                (
-                    "gap_commitment_date",
-                    models.DateField(blank=True, null=True, verbose_name="容缺补齐承诺日期"),
-                ),
-                ("gap_overdue", models.BooleanField(default=False, verbose_name="容缺逾期未补齐")),
-                ("reason", models.TextField(blank=True, verbose_name="最近一次处理意见")),
-                (
-                    "delivery_method",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("window", "综合窗口领取"),
-                            ("mail", "邮寄送达"),
-                            ("electronic", "电子送达"),
-                        ],
-                        default="",
-                        max_length=20,
-                        verbose_name="出件方式",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="提交时间")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
-                ("accepted_at", models.DateTimeField(blank=True, null=True, verbose_name="受理时间")),
-                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="办结时间")),
-                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="结束时间")),
-                (
-                    "agent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="agent_applications",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="代办人",
-                    ),
-                ),
-                (
-                    "applicant",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="applications",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="申请人",
-                    ),
-                ),
-                (
-                    "enterprise",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.enterprise",
-                        verbose_name="申请单位",
-                    ),
-                ),
-                (
-                    "hall",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="directory.hall",
-                        verbose_name="受理大厅",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="directory.region",
-                        verbose_name="办理区划",
-                    ),
-                ),
-                (
-                    "submitted_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="提交人",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('limit_days', models.PositiveIntegerField(default=0, verbose_name='承诺时限（工作日）')),
+                ('started_on', models.DateField(blank=True, null=True, verbose_name='计时起始日（受理日）')),
+                ('due_date', models.DateField(blank=True, null=True, verbose_name='办结期限')),
+                ('yellow_date', models.DateField(blank=True, null=True, verbose_name='黄灯日期')),
+                ('paused_since', models.DateField(blank=True, null=True, verbose_name='暂停计时起始日')),
+                ('paused_days', models.PositiveIntegerField(default=0, verbose_name='暂停工作日数')),
+                ('extension_days', models.PositiveIntegerField(default=0, verbose_name='延期工作日数')),
+                ('timed', models.BooleanField(default=False, verbose_name='计时中')),
+                ('warning', models.CharField(blank=True, choices=[('', '正常'), ('yellow', '黄灯预警'), ('red', '红灯超期')], default='', max_length=10, verbose_name='预警')),
+                ('warned_at', models.DateTimeField(blank=True, null=True, verbose_name='预警时间')),
+                ('number', models.CharField(max_length=40, unique=True, verbose_name='办件编号')),
+                ('kind', models.CharField(choices=[('bundle', '一件事'), ('item', '单事项')], max_length=10, verbose_name='类型')),
+                ('code', models.CharField(max_length=64, verbose_name='一件事/事项编码')),
+                ('name', models.CharField(max_length=200, verbose_name='名称')),
+                ('catalog_version', models.PositiveIntegerField(blank=True, null=True, verbose_name='目录版本')),
+                ('channel', models.CharField(choices=[('web', '网上办'), ('mobile', '掌上办'), ('window', '窗口办'), ('agent', '帮办代办'), ('self_service', '自助办'), ('cross_province', '跨省通办')], default='web', max_length=20, verbose_name='渠道')),
+                ('applicant_name', models.CharField(blank=True, max_length=100, verbose_name='申请人姓名')),
+                ('applicant_id_number', models.CharField(blank=True, max_length=18, verbose_name='申请人证件号码')),
+                ('applicant_phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
+                ('agent_authorisation', models.JSONField(blank=True, default=dict, verbose_name='代办授权记录')),
+                ('idempotency_key', models.CharField(blank=True, default='', max_length=100, verbose_name='幂等键')),
+                ('request_hash', models.CharField(blank=True, default='', max_length=64, verbose_name='请求摘要')),
+                ('answers', models.JSONField(blank=True, default=dict, verbose_name='情形回答')),
+                ('plan', models.JSONField(default=dict, verbose_name='办理方案（冻结）')),
+                ('form', models.JSONField(blank=True, default=dict, verbose_name='申请表数据')),
+                ('status', models.CharField(choices=[('submitted', '已提交，待预审'), ('pre_reviewed', '预审通过，待受理'), ('correction', '待补正'), ('accepted', '已受理'), ('in_review', '审批中'), ('decided', '已办结，待出件'), ('result_ready', '结果已制作，待送达'), ('delivered', '已送达'), ('closed', '已归档'), ('rejected', '不予受理'), ('withdrawn', '已撤回')], default='submitted', max_length=20, verbose_name='状态')),
+                ('resume_status', models.CharField(blank=True, default='', max_length=20, verbose_name='补正后恢复状态')),
+                ('intake', models.CharField(blank=True, choices=[('normal', '受理'), ('gaps', '容缺受理'), ('commitment', '告知承诺')], default='', max_length=20, verbose_name='受理方式')),
+                ('gap_commitment_date', models.DateField(blank=True, null=True, verbose_name='容缺补齐承诺日期')),
+                ('gap_overdue', models.BooleanField(default=False, verbose_name='容缺逾期未补齐')),
+                ('reason', models.TextField(blank=True, verbose_name='最近一次处理意见')),
+                ('delivery_method', models.CharField(blank=True, choices=[('window', '综合窗口领取'), ('mail', '邮寄送达'), ('electronic', '电子送达')], default='', max_length=20, verbose_name='出件方式')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='提交时间')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
+                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='受理时间')),
+                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='办结时间')),
+                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
+                ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agent_applications', to=settings.AUTH_USER_MODEL, verbose_name='代办人')),
+                ('applicant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to=settings.AUTH_USER_MODEL, verbose_name='申请人')),
+                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.enterprise', verbose_name='申请单位')),
+                ('hall', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.hall', verbose_name='受理大厅')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.region', verbose_name='办理区划')),
+                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='提交人')),
             ],
             options={
-                "verbose_name": "办件",
-                "verbose_name_plural": "办件",
-                "ordering": ["-number"],
+                'verbose_name': '办件',
+                'verbose_name_plural': '办件',
+                'ordering': ['-number'],
             },
         ),
         migrations.CreateModel(
-            name="Commitment",
+            name='Commitment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("text", models.TextField(verbose_name="承诺内容")),
-                ("signed_by_name", models.CharField(max_length=100, verbose_name="承诺人")),
-                ("signed_on", models.DateField(verbose_name="签署日期")),
-                (
-                    "application",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="commitment",
-                        to="cases.application",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('text', models.TextField(verbose_name='承诺内容')),
+                ('signed_by_name', models.CharField(max_length=100, verbose_name='承诺人')),
+                ('signed_on', models.DateField(verbose_name='签署日期')),
+                ('application', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='commitment', to='cases.application')),
             ],
             options={
-                "verbose_name": "告知承诺书",
-                "verbose_name_plural": "告知承诺书",
+                'verbose_name': '告知承诺书',
+                'verbose_name_plural': '告知承诺书',
             },
         ),
         migrations.CreateModel(
-            name="CorrectionRequest",
+            name='CorrectionRequest',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("items", models.JSONField(default=list, verbose_name="需补正内容")),
-                ("reason", models.TextField(verbose_name="说明")),
-                ("requested_on", models.DateField(verbose_name="通知日期")),
-                ("resolved_on", models.DateField(blank=True, null=True, verbose_name="补正日期")),
-                ("paused_days", models.PositiveIntegerField(default=0, verbose_name="暂停工作日数")),
-                (
-                    "application",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="corrections",
-                        to="cases.application",
-                    ),
-                ),
-                (
-                    "requested_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('items', models.JSONField(default=list, verbose_name='需补正内容')),
+                ('reason', models.TextField(verbose_name='说明')),
+                ('requested_on', models.DateField(verbose_name='通知日期')),
+                ('resolved_on', models.DateField(blank=True, null=True, verbose_name='补正日期')),
+                ('paused_days', models.PositiveIntegerField(default=0, verbose_name='暂停工作日数')),
+                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='cases.application')),
+                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "补正通知",
-                "verbose_name_plural": "补正通知",
-                "ordering": ["application_id", "id"],
+                'verbose_name': '补正通知',
+                'verbose_name_plural': '补正通知',
+                'ordering': ['application_id', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Delivery",
+            name='Delivery',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("method", models.CharField(max_length=20, verbose_name="方式")),
-                ("tracking_number", models.CharField(blank=True, max_length=60, verbose_name="邮件单号")),
-                ("address", models.CharField(blank=True, max_length=300, verbose_name="寄送地址")),
-                ("delivered_at", models.DateTimeField(verbose_name="送达时间")),
-                (
-                    "application",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="delivery",
-                        to="cases.application",
-                    ),
-                ),
-                (
-                    "delivered_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('method', models.CharField(max_length=20, verbose_name='方式')),
+                ('tracking_number', models.CharField(blank=True, max_length=60, verbose_name='邮件单号')),
+                ('address', models.CharField(blank=True, max_length=300, verbose_name='寄送地址')),
+                ('delivered_at', models.DateTimeField(verbose_name='送达时间')),
+                ('application', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='delivery', to='cases.application')),
+                ('delivered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "送达",
-                "verbose_name_plural": "送达",
+                'verbose_name': '送达',
+                'verbose_name_plural': '送达',
             },
         ),
         migrations.CreateModel(
-            name="Material",
+            name='Material',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("material", models.CharField(max_length=64, verbose_name="材料类型")),
-                ("name", models.CharField(max_length=200, verbose_name="材料名称")),
-                (
-                    "source",
-                    models.CharField(
-                        choices=[
-                            ("upload", "网上上传"),
-                            ("paper", "窗口收取纸质材料"),
-                            ("platform", "平台获取（免提交）"),
-                            ("gap", "容缺（待补齐）"),
-                        ],
-                        max_length=10,
-                        verbose_name="来源",
-                    ),
-                ),
-                ("sha256", models.CharField(blank=True, max_length=64)),
-                ("size", models.PositiveIntegerField(default=0, verbose_name="大小（字节）")),
-                ("content_type", models.CharField(blank=True, max_length=40)),
-                ("filename", models.CharField(blank=True, max_length=200, verbose_name="原文件名")),
-                ("path", models.CharField(blank=True, max_length=200)),
-                ("exempt_via", models.CharField(blank=True, max_length=20, verbose_name="免提交方式")),
-                ("commitment_date", models.DateField(blank=True, null=True, verbose_name="承诺补齐日期")),
-                ("fulfilled_at", models.DateTimeField(blank=True, null=True, verbose_name="补齐时间")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "application",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="materials",
-                        to="cases.application",
-                    ),
-                ),
-                (
-                    "uploaded_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('material', models.CharField(max_length=64, verbose_name='材料类型')),
+                ('name', models.CharField(max_length=200, verbose_name='材料名称')),
+                ('source', models.CharField(choices=[('upload', '网上上传'), ('paper', '窗口收取纸质材料'), ('platform', '平台获取（免提交）'), ('gap', '容缺（待补齐）')], max_length=10, verbose_name='来源')),
+                ('sha256', models.CharField(blank=True, max_length=64)),
+                ('size', models.PositiveIntegerField(default=0, verbose_name='大小（字节）')),
+                ('content_type', models.CharField(blank=True, max_length=40)),
+                ('filename', models.CharField(blank=True, max_length=200, verbose_name='原文件名')),
+                ('path', models.CharField(blank=True, max_length=200)),
+                ('exempt_via', models.CharField(blank=True, max_length=20, verbose_name='免提交方式')),
+                ('commitment_date', models.DateField(blank=True, null=True, verbose_name='承诺补齐日期')),
+                ('fulfilled_at', models.DateTimeField(blank=True, null=True, verbose_name='补齐时间')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='materials', to='cases.application')),
+                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "申请材料",
-                "verbose_name_plural": "申请材料",
-                "ordering": ["application_id", "id"],
+                'verbose_name': '申请材料',
+                'verbose_name_plural': '申请材料',
+                'ordering': ['application_id', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Notice",
+            name='Notice',
             fields=[
-                (
-                    "id",
-                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
-                ),
-                ("token", models.CharField(max_length=43, unique=True)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("acceptance", "受理通知书"),
-                            ("rejection", "不予受理决定书"),
-                            ("correction", "补正材料通知书"),
-                            ("gaps", "容缺受理告知书"),
-                            ("completion", "办结通知书"),
-                        ],
-                        max_length=20,
-                        verbose_name="类型",
-                    ),
-                ),
-                ("number", models.CharField(max_length=80, unique=True, verbose_name="文号")),
-                ("department_name", models.CharField(max_length=200, verbose_name="出具单位")),
-                ("issued_on", models.DateField(verbose_name="日期")),
-                ("content", models.JSONField(default=dict, verbose_name="内容")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "application",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="notices",
-                        to="cases.application",
-                    ),
-                ),
-                (
-                    "issued_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('token', models.CharField(max_length=43, unique=True)),
+                ('kind', models.CharField(choices=[('acceptance', '受理通知书'), ('rejection', '不予受理决定书'), ('correction', '补正材料通知书'), ('gaps', '容缺受理告知书'), ('completion', '办结通知书')], max_length=20, verbose_name='类型')),
+                ('number', models.CharField(max_length=80, unique=True, verbose_name='文号')),
+                ('department_name', models.CharField(max_length=200, verbose_name='出具单位')),
+                ('issued_on', models.DateField(verbose_name='日期')),
+                ('content', models.JSONField(default=dict, verbose_name='内容')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='cases.application')),
+                ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "文书",
-                "verbose_name_plural": "文书",
-                "ordering": ["application_id", "created_at"],
+                'verbose_name': '文书',
+                'verbose_name_plural': '文书',
+                'ordering': ['application_id', 'created_at'],
             },
         ),
         migrations.CreateModel(
-            name="RegionDaySequence",
+            name='RegionDaySequence',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("region", models.CharField(max_length=12)),
-                ("day", models.DateField()),
-                ("last", models.PositiveIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('region', models.CharField(max_length=12)),
+                ('day', models.DateField()),
+                ('last', models.PositiveIntegerField(default=0)),
             ],
             options={
-                "verbose_name": "编号流水",
-                "verbose_name_plural": "编号流水",
-                "constraints": [
-                    models.UniqueConstraint(fields=("region", "day"), name="sequence_region_day")
-                ],
+                'verbose_name': '编号流水',
+                'verbose_name_plural': '编号流水',
+                'constraints': [models.UniqueConstraint(fields=('region', 'day'), name='sequence_region_day')],
             },
         ),
         migrations.CreateModel(
-            name="SubCase",
+            name='SubCase',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("limit_days", models.PositiveIntegerField(default=0, verbose_name="承诺时限（工作日）")),
-                ("started_on", models.DateField(blank=True, null=True, verbose_name="计时起始日（受理日）")),
-                ("due_date", models.DateField(blank=True, null=True, verbose_name="办结期限")),
-                ("yellow_date", models.DateField(blank=True, null=True, verbose_name="黄灯日期")),
-                ("paused_since", models.DateField(blank=True, null=True, verbose_name="暂停计时起始日")),
-                ("paused_days", models.PositiveIntegerField(default=0, verbose_name="暂停工作日数")),
-                ("extension_days", models.PositiveIntegerField(default=0, verbose_name="延期工作日数")),
-                ("timed", models.BooleanField(default=False, verbose_name="计时中")),
-                (
-                    "warning",
-                    models.CharField(
-                        blank=True,
-                        choices=[("", "正常"), ("yellow", "黄灯预警"), ("red", "红灯超期")],
-                        default="",
-                        max_length=10,
-                        verbose_name="预警",
-                    ),
-                ),
-                ("warned_at", models.DateTimeField(blank=True, null=True, verbose_name="预警时间")),
-                ("number", models.CharField(max_length=44, unique=True, verbose_name="子件编号")),
-                ("position", models.PositiveIntegerField(default=0, verbose_name="顺序")),
-                ("item_code", models.CharField(max_length=64, verbose_name="事项编码")),
-                ("item_name", models.CharField(max_length=200, verbose_name="事项名称")),
-                ("after", models.JSONField(blank=True, default=list, verbose_name="前置事项")),
-                ("inspection_required", models.BooleanField(default=False, verbose_name="需现场核查")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "待受理"),
-                            ("waiting", "等待前置事项"),
-                            ("in_review", "审查中"),
-                            ("correction", "补正中（暂停计时）"),
-                            ("special", "特别程序中（不计时）"),
-                            ("approved", "准予许可/办结"),
-                            ("refused", "不予许可"),
-                            ("stopped", "已终止"),
-                        ],
-                        default="pending",
-                        max_length=20,
-                        verbose_name="状态",
-                    ),
-                ),
-                (
-                    "resume_status",
-                    models.CharField(blank=True, default="", max_length=20, verbose_name="补正后恢复状态"),
-                ),
-                (
-                    "decision",
-                    models.CharField(
-                        blank=True,
-                        choices=[("approved", "准予"), ("refused", "不予")],
-                        default="",
-                        max_length=10,
-                        verbose_name="决定",
-                    ),
-                ),
-                ("reasons", models.TextField(blank=True, verbose_name="决定理由")),
-                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="决定时间")),
-                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="开始审查时间")),
-                (
-                    "application",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="subcases",
-                        to="cases.application",
-                    ),
-                ),
-                (
-                    "department",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="subcases",
-                        to="directory.department",
-                        verbose_name="承办部门",
-                    ),
-                ),
-                (
-                    "handler",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="handled_subcases",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="承办人",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="directory.region",
-                        verbose_name="区划",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('limit_days', models.PositiveIntegerField(default=0, verbose_name='承诺时限（工作日）')),
+                ('started_on', models.DateField(blank=True, null=True, verbose_name='计时起始日（受理日）')),
+                ('due_date', models.DateField(blank=True, null=True, verbose_name='办结期限')),
+                ('yellow_date', models.DateField(blank=True, null=True, verbose_name='黄灯日期')),
+                ('paused_since', models.DateField(blank=True, null=True, verbose_name='暂停计时起始日')),
+                ('paused_days', models.PositiveIntegerField(default=0, verbose_name='暂停工作日数')),
+                ('extension_days', models.PositiveIntegerField(default=0, verbose_name='延期工作日数')),
+                ('timed', models.BooleanField(default=False, verbose_name='计时中')),
+                ('warning', models.CharField(blank=True, choices=[('', '正常'), ('yellow', '黄灯预警'), ('red', '红灯超期')], default='', max_length=10, verbose_name='预警')),
+                ('warned_at', models.DateTimeField(blank=True, null=True, verbose_name='预警时间')),
+                ('number', models.CharField(max_length=44, unique=True, verbose_name='子件编号')),
+                ('position', models.PositiveIntegerField(default=0, verbose_name='顺序')),
+                ('item_code', models.CharField(max_length=64, verbose_name='事项编码')),
+                ('item_name', models.CharField(max_length=200, verbose_name='事项名称')),
+                ('after', models.JSONField(blank=True, default=list, verbose_name='前置事项')),
+                ('inspection_required', models.BooleanField(default=False, verbose_name='需现场核查')),
+                ('status', models.CharField(choices=[('pending', '待受理'), ('waiting', '等待前置事项'), ('in_review', '审查中'), ('correction', '补正中（暂停计时）'), ('special', '特别程序中（不计时）'), ('approved', '准予许可/办结'), ('refused', '不予许可'), ('stopped', '已终止')], default='pending', max_length=20, verbose_name='状态')),
+                ('resume_status', models.CharField(blank=True, default='', max_length=20, verbose_name='补正后恢复状态')),
+                ('decision', models.CharField(blank=True, choices=[('approved', '准予'), ('refused', '不予')], default='', max_length=10, verbose_name='决定')),
+                ('reasons', models.TextField(blank=True, verbose_name='决定理由')),
+                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='决定时间')),
+                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始审查时间')),
+                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subcases', to='cases.application')),
+                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subcases', to='directory.department', verbose_name='承办部门')),
+                ('handler', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='handled_subcases', to=settings.AUTH_USER_MODEL, verbose_name='承办人')),
+                ('region', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.region', verbose_name='区划')),
             ],
             options={
-                "verbose_name": "子件（部门审批）",
-                "verbose_name_plural": "子件（部门审批）",
-                "ordering": ["application_id", "position"],
+                'verbose_name': '子件（部门审批）',
+                'verbose_name_plural': '子件（部门审批）',
+                'ordering': ['application_id', 'position'],
             },
         ),
         migrations.CreateModel(
-            name="SpecialProcedure",
+            name='SpecialProcedure',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("hearing", "听证"),
-                            ("expert_review", "专家评审"),
-                            ("testing", "检验检测"),
-                            ("inspection", "检疫鉴定"),
-                            ("tender", "招标拍卖"),
-                        ],
-                        max_length=20,
-                        verbose_name="程序",
-                    ),
-                ),
-                ("reason", models.TextField(verbose_name="事由")),
-                ("started_on", models.DateField(verbose_name="开始日期")),
-                ("ended_on", models.DateField(blank=True, null=True, verbose_name="结束日期")),
-                ("paused_days", models.PositiveIntegerField(default=0, verbose_name="不计时工作日数")),
-                (
-                    "started_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "subcase",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="special_procedures",
-                        to="cases.subcase",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('hearing', '听证'), ('expert_review', '专家评审'), ('testing', '检验检测'), ('inspection', '检疫鉴定'), ('tender', '招标拍卖')], max_length=20, verbose_name='程序')),
+                ('reason', models.TextField(verbose_name='事由')),
+                ('started_on', models.DateField(verbose_name='开始日期')),
+                ('ended_on', models.DateField(blank=True, null=True, verbose_name='结束日期')),
+                ('paused_days', models.PositiveIntegerField(default=0, verbose_name='不计时工作日数')),
+                ('started_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('subcase', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='special_procedures', to='cases.subcase')),
             ],
             options={
-                "verbose_name": "特别程序",
-                "verbose_name_plural": "特别程序",
+                'verbose_name': '特别程序',
+                'verbose_name_plural': '特别程序',
             },
         ),
         migrations.CreateModel(
-            name="PostCheck",
+            name='PostCheck',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("due_date", models.DateField(verbose_name="核查期限")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("open", "待核查"), ("passed", "核查属实"), ("failed", "承诺不实")],
-                        default="open",
-                        max_length=10,
-                        verbose_name="状态",
-                    ),
-                ),
-                ("result", models.TextField(blank=True, verbose_name="核查结果")),
-                ("checked_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "checked_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "subcase",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="post_check",
-                        to="cases.subcase",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('due_date', models.DateField(verbose_name='核查期限')),
+                ('status', models.CharField(choices=[('open', '待核查'), ('passed', '核查属实'), ('failed', '承诺不实')], default='open', max_length=10, verbose_name='状态')),
+                ('result', models.TextField(blank=True, verbose_name='核查结果')),
+                ('checked_at', models.DateTimeField(blank=True, null=True)),
+                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('subcase', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='post_check', to='cases.subcase')),
             ],
             options={
-                "verbose_name": "事后核查",
-                "verbose_name_plural": "事后核查",
+                'verbose_name': '事后核查',
+                'verbose_name_plural': '事后核查',
             },
         ),
         migrations.CreateModel(
-            name="Inspection",
+            name='Inspection',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("scheduled_for", models.DateField(verbose_name="核查日期")),
-                ("location", models.CharField(blank=True, max_length=300, verbose_name="地点")),
-                (
-                    "result",
-                    models.CharField(
-                        blank=True,
-                        choices=[("passed", "符合"), ("failed", "不符合")],
-                        default="",
-                        max_length=10,
-                        verbose_name="结论",
-                    ),
-                ),
-                ("findings", models.TextField(blank=True, verbose_name="核查情况")),
-                ("recorded_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "application",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="inspection",
-                        to="cases.application",
-                    ),
-                ),
-                (
-                    "recorded_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "scheduled_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                ("subcases", models.ManyToManyField(related_name="inspections", to="cases.subcase")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('scheduled_for', models.DateField(verbose_name='核查日期')),
+                ('location', models.CharField(blank=True, max_length=300, verbose_name='地点')),
+                ('result', models.CharField(blank=True, choices=[('passed', '符合'), ('failed', '不符合')], default='', max_length=10, verbose_name='结论')),
+                ('findings', models.TextField(blank=True, verbose_name='核查情况')),
+                ('recorded_at', models.DateTimeField(blank=True, null=True)),
+                ('application', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='inspection', to='cases.application')),
+                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('scheduled_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('subcases', models.ManyToManyField(related_name='inspections', to='cases.subcase')),
             ],
             options={
-                "verbose_name": "联合核查",
-                "verbose_name_plural": "联合核查",
+                'verbose_name': '联合核查',
+                'verbose_name_plural': '联合核查',
             },
         ),
         migrations.CreateModel(
-            name="Extension",
+            name='Extension',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("days", models.PositiveIntegerField(verbose_name="延长工作日数")),
-                ("reason", models.TextField(verbose_name="理由")),
-                ("approved_at", models.DateTimeField(verbose_name="批准时间")),
-                (
-                    "approved_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "requested_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "subcase",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="extensions",
-                        to="cases.subcase",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('days', models.PositiveIntegerField(verbose_name='延长工作日数')),
+                ('reason', models.TextField(verbose_name='理由')),
+                ('approved_at', models.DateTimeField(verbose_name='批准时间')),
+                ('approved_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('subcase', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='extensions', to='cases.subcase')),
             ],
             options={
-                "verbose_name": "延期",
-                "verbose_name_plural": "延期",
+                'verbose_name': '延期',
+                'verbose_name_plural': '延期',
             },
         ),
         migrations.AddIndex(
-            model_name="application",
-            index=models.Index(fields=["applicant", "-created_at"], name="application_applicant"),
+            model_name='application',
+            index=models.Index(fields=['applicant', '-created_at'], name='application_applicant'),
         ),
         migrations.AddIndex(
-            model_name="application",
-            index=models.Index(fields=["hall", "status"], name="application_hall"),
+            model_name='application',
+            index=models.Index(fields=['hall', 'status'], name='application_hall'),
         ),
         migrations.AddIndex(
-            model_name="application",
-            index=models.Index(fields=["region", "status"], name="application_region"),
+            model_name='application',
+            index=models.Index(fields=['region', 'status'], name='application_region'),
         ),
         migrations.AddIndex(
-            model_name="application",
-            index=models.Index(
-                condition=models.Q(("timed", True)), fields=["due_date"], name="application_due_scan"
-            ),
+            model_name='application',
+            index=models.Index(condition=models.Q(('timed', True)), fields=['due_date'], name='application_due_scan'),
         ),
         migrations.AddIndex(
-            model_name="application",
-            index=models.Index(
-                condition=models.Q(("timed", True)), fields=["yellow_date"], name="application_yellow_scan"
-            ),
+            model_name='application',
+            index=models.Index(condition=models.Q(('timed', True)), fields=['yellow_date'], name='application_yellow_scan'),
         ),
         migrations.AddConstraint(
-            model_name="application",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("idempotency_key", ""), _negated=True),
-                fields=("submitted_by", "idempotency_key"),
-                name="application_idempotency_once",
-            ),
+            model_name='application',
+            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('submitted_by', 'idempotency_key'), name='application_idempotency_once'),
         ),
         migrations.AddIndex(
-            model_name="material",
-            index=models.Index(
-                condition=models.Q(("fulfilled_at__isnull", True), ("source", "gap")),
-                fields=["commitment_date"],
-                name="material_open_gaps",
-            ),
+            model_name='material',
+            index=models.Index(condition=models.Q(('fulfilled_at__isnull', True), ('source', 'gap')), fields=['commitment_date'], name='material_open_gaps'),
         ),
         migrations.AddIndex(
-            model_name="subcase",
-            index=models.Index(fields=["department", "status"], name="subcase_department"),
+            model_name='subcase',
+            index=models.Index(fields=['department', 'status'], name='subcase_department'),
         ),
         migrations.AddIndex(
-            model_name="subcase",
-            index=models.Index(
-                condition=models.Q(("timed", True)), fields=["due_date"], name="subcase_due_scan"
-            ),
+            model_name='subcase',
+            index=models.Index(condition=models.Q(('timed', True)), fields=['due_date'], name='subcase_due_scan'),
         ),
         migrations.AddIndex(
-            model_name="subcase",
-            index=models.Index(
-                condition=models.Q(("timed", True)), fields=["yellow_date"], name="subcase_yellow_scan"
-            ),
+            model_name='subcase',
+            index=models.Index(condition=models.Q(('timed', True)), fields=['yellow_date'], name='subcase_yellow_scan'),
         ),
     ]

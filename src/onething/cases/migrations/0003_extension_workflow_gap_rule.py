@@ -29,19 +29,11 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="GapRule",
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 (
                     "item_code",
                     models.CharField(
-                        help_text="事项实施编码（与事项目录一致）",
-                        max_length=64,
-                        unique=True,
-                        verbose_name="事项编码",
+                        help_text="事项实施编码（与事项目录一致）", max_length=64, unique=True, verbose_name="事项编码"
                     ),
                 ),
                 (
@@ -60,9 +52,7 @@ class Migration(migrations.Migration):
                 (
                     "note",
                     models.TextField(
-                        blank=True,
-                        help_text="告知申请人时附上，例如办事指南中的相关规定",
-                        verbose_name="依据与说明",
+                        blank=True, help_text="告知申请人时附上，例如办事指南中的相关规定", verbose_name="依据与说明"
                     ),
                 ),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
@@ -106,12 +96,7 @@ class Migration(migrations.Migration):
             model_name="extension",
             name="status",
             field=models.CharField(
-                choices=[
-                    ("pending", "待审批"),
-                    ("approved", "已批准"),
-                    ("refused", "未批准"),
-                    ("lapsed", "已失效"),
-                ],
+                choices=[("pending", "待审批"), ("approved", "已批准"), ("refused", "未批准"), ("lapsed", "已失效")],
                 default="approved",
                 max_length=10,
                 verbose_name="状态",
@@ -121,12 +106,7 @@ class Migration(migrations.Migration):
             model_name="extension",
             name="status",
             field=models.CharField(
-                choices=[
-                    ("pending", "待审批"),
-                    ("approved", "已批准"),
-                    ("refused", "未批准"),
-                    ("lapsed", "已失效"),
-                ],
+                choices=[("pending", "待审批"), ("approved", "已批准"), ("refused", "未批准"), ("lapsed", "已失效")],
                 default="pending",
                 max_length=10,
                 verbose_name="状态",

@@ -6,59 +6,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0003_extension_workflow_gap_rule"),
-        ("directory", "0001_initial"),
+        ('cases', '0003_extension_workflow_gap_rule'),
+        ('directory', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="application",
-            name="applicant",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="applications",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="申请人",
-            ),
+            model_name='application',
+            name='applicant',
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to=settings.AUTH_USER_MODEL, verbose_name='申请人'),
         ),
         migrations.AlterField(
-            model_name="application",
-            name="hall",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="directory.hall",
-                verbose_name="受理大厅",
-            ),
+            model_name='application',
+            name='hall',
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.hall', verbose_name='受理大厅'),
         ),
         migrations.AlterField(
-            model_name="application",
-            name="region",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="directory.region",
-                verbose_name="办理区划",
-            ),
+            model_name='application',
+            name='region',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.region', verbose_name='办理区划'),
         ),
         migrations.AlterField(
-            model_name="subcase",
-            name="department",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="subcases",
-                to="directory.department",
-                verbose_name="承办部门",
-            ),
+            model_name='subcase',
+            name='department',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='subcases', to='directory.department', verbose_name='承办部门'),
         ),
     ]

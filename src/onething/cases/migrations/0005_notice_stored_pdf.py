@@ -4,23 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0004_fewer_write_indexes"),
+        ('cases', '0004_fewer_write_indexes'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="notice",
-            name="pdf_sha256_others",
-            field=models.CharField(
-                blank=True, default="", max_length=64, verbose_name="PDF摘要（他人，已脱敏）"
-            ),
+            model_name='notice',
+            name='pdf_sha256_others',
+            field=models.CharField(blank=True, default='', max_length=64, verbose_name='PDF摘要（他人，已脱敏）'),
         ),
         migrations.AddField(
-            model_name="notice",
-            name="pdf_sha256_owner",
-            field=models.CharField(
-                blank=True, default="", max_length=64, verbose_name="PDF摘要（申请人本人）"
-            ),
+            model_name='notice',
+            name='pdf_sha256_owner',
+            field=models.CharField(blank=True, default='', max_length=64, verbose_name='PDF摘要（申请人本人）'),
         ),
     ]

@@ -6,100 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0010_result_file_refusal_notice"),
+        ('cases', '0010_result_file_refusal_notice'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="application",
-            name="delivery_address",
-            field=models.CharField(blank=True, default="", max_length=300, verbose_name="邮寄地址"),
+            model_name='application',
+            name='delivery_address',
+            field=models.CharField(blank=True, default='', max_length=300, verbose_name='邮寄地址'),
         ),
         migrations.CreateModel(
-            name="Draft",
+            name='Draft',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("editing", "草稿"), ("submitted", "已提交"), ("discarded", "已删除")],
-                        default="editing",
-                        max_length=20,
-                        verbose_name="状态",
-                    ),
-                ),
-                ("kind", models.CharField(max_length=10, verbose_name="类型")),
-                ("code", models.CharField(max_length=64, verbose_name="一件事/事项编码")),
-                ("name", models.CharField(max_length=200, verbose_name="名称")),
-                ("answers", models.JSONField(blank=True, default=dict, verbose_name="情形回答")),
-                ("form", models.JSONField(blank=True, default=dict, verbose_name="已填写的信息")),
-                ("extra", models.JSONField(blank=True, default=dict, verbose_name="申请身份与出件方式")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="保存时间")),
-                (
-                    "application",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="cases.application",
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('editing', '草稿'), ('submitted', '已提交'), ('discarded', '已删除')], default='editing', max_length=20, verbose_name='状态')),
+                ('kind', models.CharField(max_length=10, verbose_name='类型')),
+                ('code', models.CharField(max_length=64, verbose_name='一件事/事项编码')),
+                ('name', models.CharField(max_length=200, verbose_name='名称')),
+                ('answers', models.JSONField(blank=True, default=dict, verbose_name='情形回答')),
+                ('form', models.JSONField(blank=True, default=dict, verbose_name='已填写的信息')),
+                ('extra', models.JSONField(blank=True, default=dict, verbose_name='申请身份与出件方式')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='保存时间')),
+                ('application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.application')),
+                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "申请草稿",
-                "verbose_name_plural": "申请草稿",
-                "ordering": ["-updated_at"],
+                'verbose_name': '申请草稿',
+                'verbose_name_plural': '申请草稿',
+                'ordering': ['-updated_at'],
             },
         ),
         migrations.CreateModel(
-            name="DraftFile",
+            name='DraftFile',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("material", models.CharField(max_length=64, verbose_name="材料类型")),
-                ("name", models.CharField(max_length=200, verbose_name="材料名称")),
-                ("sha256", models.CharField(max_length=64)),
-                ("size", models.PositiveIntegerField(verbose_name="大小（字节）")),
-                ("content_type", models.CharField(max_length=40)),
-                ("filename", models.CharField(blank=True, max_length=200, verbose_name="原文件名")),
-                ("path", models.CharField(max_length=200)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "draft",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="files", to="cases.draft"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('material', models.CharField(max_length=64, verbose_name='材料类型')),
+                ('name', models.CharField(max_length=200, verbose_name='材料名称')),
+                ('sha256', models.CharField(max_length=64)),
+                ('size', models.PositiveIntegerField(verbose_name='大小（字节）')),
+                ('content_type', models.CharField(max_length=40)),
+                ('filename', models.CharField(blank=True, max_length=200, verbose_name='原文件名')),
+                ('path', models.CharField(max_length=200)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('draft', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='cases.draft')),
             ],
             options={
-                "verbose_name": "草稿材料",
-                "verbose_name_plural": "草稿材料",
-                "ordering": ["draft_id", "id"],
+                'verbose_name': '草稿材料',
+                'verbose_name_plural': '草稿材料',
+                'ordering': ['draft_id', 'id'],
             },
         ),
         migrations.AddIndex(
-            model_name="draft",
-            index=models.Index(fields=["owner", "status"], name="draft_owner_status"),
+            model_name='draft',
+            index=models.Index(fields=['owner', 'status'], name='draft_owner_status'),
         ),
     ]

@@ -5,68 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0011_drafts_and_delivery_address"),
+        ('cases', '0011_drafts_and_delivery_address'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="application",
-            name="data_consent",
-            field=models.BooleanField(default=False, verbose_name="同意共享获取"),
+            model_name='application',
+            name='data_consent',
+            field=models.BooleanField(default=False, verbose_name='同意共享获取'),
         ),
         migrations.AddField(
-            model_name="material",
-            name="fetch_note",
-            field=models.CharField(blank=True, max_length=300, verbose_name="获取说明"),
+            model_name='material',
+            name='fetch_note',
+            field=models.CharField(blank=True, max_length=300, verbose_name='获取说明'),
         ),
         migrations.AddField(
-            model_name="material",
-            name="fetch_status",
-            field=models.CharField(blank=True, max_length=10, verbose_name="获取情况"),
+            model_name='material',
+            name='fetch_status',
+            field=models.CharField(blank=True, max_length=10, verbose_name='获取情况'),
         ),
         migrations.CreateModel(
-            name="SharedData",
+            name='SharedData',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("material", models.CharField(max_length=64, verbose_name="材料类型")),
-                ("resource_code", models.CharField(max_length=64, verbose_name="数据资源")),
-                ("resource_name", models.CharField(max_length=200, verbose_name="数据资源名称")),
-                ("request_id", models.BigIntegerField(verbose_name="共享授权")),
-                ("call_id", models.BigIntegerField(blank=True, null=True, verbose_name="调用记录")),
-                ("fetched_at", models.DateTimeField(verbose_name="获取时间")),
-                ("found", models.BooleanField(default=False, verbose_name="有数据")),
-                ("sha256", models.CharField(blank=True, max_length=64, verbose_name="内容摘要")),
-                ("data", models.JSONField(blank=True, default=dict, verbose_name="数据")),
-                ("labels", models.JSONField(blank=True, default=dict, verbose_name="数据项名称")),
-                ("note", models.CharField(blank=True, max_length=300, verbose_name="说明")),
-                (
-                    "application",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="shared_data",
-                        to="cases.application",
-                    ),
-                ),
-                (
-                    "subcase",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="shared_data",
-                        to="cases.subcase",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('material', models.CharField(max_length=64, verbose_name='材料类型')),
+                ('resource_code', models.CharField(max_length=64, verbose_name='数据资源')),
+                ('resource_name', models.CharField(max_length=200, verbose_name='数据资源名称')),
+                ('request_id', models.BigIntegerField(verbose_name='共享授权')),
+                ('call_id', models.BigIntegerField(blank=True, null=True, verbose_name='调用记录')),
+                ('fetched_at', models.DateTimeField(verbose_name='获取时间')),
+                ('found', models.BooleanField(default=False, verbose_name='有数据')),
+                ('sha256', models.CharField(blank=True, max_length=64, verbose_name='内容摘要')),
+                ('data', models.JSONField(blank=True, default=dict, verbose_name='数据')),
+                ('labels', models.JSONField(blank=True, default=dict, verbose_name='数据项名称')),
+                ('note', models.CharField(blank=True, max_length=300, verbose_name='说明')),
+                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shared_data', to='cases.application')),
+                ('subcase', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shared_data', to='cases.subcase')),
             ],
             options={
-                "verbose_name": "共享获取的材料数据",
-                "verbose_name_plural": "共享获取的材料数据",
-                "ordering": ["subcase_id", "id"],
-                "unique_together": {("subcase", "material")},
+                'verbose_name': '共享获取的材料数据',
+                'verbose_name_plural': '共享获取的材料数据',
+                'ordering': ['subcase_id', 'id'],
+                'unique_together': {('subcase', 'material')},
             },
         ),
     ]

@@ -4,24 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0012_shared_data_and_consent"),
+        ('cases', '0012_shared_data_and_consent'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="shareddata",
-            name="licence_identifier",
-            field=models.CharField(blank=True, max_length=120, verbose_name="电子证照标识"),
+            model_name='shareddata',
+            name='licence_identifier',
+            field=models.CharField(blank=True, max_length=120, verbose_name='电子证照标识'),
         ),
         migrations.AddField(
-            model_name="shareddata",
-            name="licence_use_id",
-            field=models.BigIntegerField(blank=True, null=True, verbose_name="用证记录"),
+            model_name='shareddata',
+            name='licence_use_id',
+            field=models.BigIntegerField(blank=True, null=True, verbose_name='用证记录'),
         ),
         migrations.AlterField(
-            model_name="shareddata",
-            name="request_id",
-            field=models.BigIntegerField(blank=True, null=True, verbose_name="共享授权"),
+            model_name='shareddata',
+            name='request_id',
+            field=models.BigIntegerField(blank=True, null=True, verbose_name='共享授权'),
         ),
     ]

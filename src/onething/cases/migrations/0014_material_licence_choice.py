@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0013_shareddata_licence_identifier_and_more"),
+        ('cases', '0013_shareddata_licence_identifier_and_more'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="material",
-            name="licence_identifier",
-            field=models.CharField(blank=True, max_length=120, verbose_name="选用的电子证照"),
+            model_name='material',
+            name='licence_identifier',
+            field=models.CharField(blank=True, max_length=120, verbose_name='选用的电子证照'),
         ),
     ]
