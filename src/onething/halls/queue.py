@@ -118,9 +118,10 @@ def _close(session: WindowSession, actor, now, roles=frozenset({CLERK})) -> None
     session.save(update_fields=["status", "ended_at"])
 
 
-def _own_session(user, *, lock: bool = True) -> WindowSession:
+def _own_session(user) -> WindowSession:
+    """The clerk's open session, locked."""
     rows = WindowSession.objects.filter(clerk=user, status__in=WindowSession.OPEN)
-    session = (rows.select_for_update() if lock else rows).select_related("window__hall").first()
+    session = rows.select_for_update().select_related("window__hall").first()
     if session is None:
         raise NotFound("您尚未在任何窗口签到", "window")
     return session
@@ -185,7 +186,6 @@ def issue(
     priority_reason: str = "",
     appointment=None,
     application_number: str = "",
-    service: Service | None = None,
     now=None,
 ) -> Ticket:
     """A number for ``service_code`` at ``hall``.
@@ -198,7 +198,7 @@ def issue(
     now = now or timezone.now()
     roles = hall_roles(user, hall)
     channel = "kiosk" if KIOSK in roles else "window" if roles & {CLERK, ASSISTANT} else "mobile"
-    person = None
+    person = service = None
     if appointment is not None:
         roles, channel, person = roles | {SYSTEM}, "appointment", appointment.person
         service = appointment.service
