@@ -117,8 +117,9 @@ class StaffRole(models.Model):
     DATA_AUTHORITY = "data_authority"
     ASSISTANT = "assistant"
     KIOSK = "kiosk"
+    HALL_MANAGER = "hall_manager"
     #: roles that exist only at a hall (a database constraint, not only a form check)
-    HALL_ROLES = (WINDOW_CLERK, ASSISTANT, KIOSK)
+    HALL_ROLES = (WINDOW_CLERK, ASSISTANT, KIOSK, HALL_MANAGER)
     ROLES = [
         (WINDOW_CLERK, "综合窗口人员"),
         (APPROVER, "审批人员"),
@@ -128,6 +129,7 @@ class StaffRole(models.Model):
         (DATA_AUTHORITY, "数据主管部门"),
         (ASSISTANT, "帮办代办人员"),
         (KIOSK, "自助取号设备"),
+        (HALL_MANAGER, "大厅管理人员"),
     ]
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
     role = models.CharField("角色", max_length=30, choices=ROLES)
@@ -145,10 +147,10 @@ class StaffRole(models.Model):
         unique_together = [("user", "role", "region", "department", "hall")]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role__in=["window_clerk", "assistant", "kiosk"])
+                condition=~models.Q(role__in=["window_clerk", "assistant", "kiosk", "hall_manager"])
                 | models.Q(hall__isnull=False),
                 name="hall_role_has_hall",
-                violation_error_message="综合窗口人员、帮办代办人员和自助取号设备须指定所属大厅",
+                violation_error_message="综合窗口人员、帮办代办人员、自助取号设备和大厅管理人员须指定所属大厅",
             )
         ]
 
@@ -161,6 +163,7 @@ class StaffRole(models.Model):
             self.WINDOW_CLERK: ("hall", "综合窗口人员须指定所属大厅"),
             self.ASSISTANT: ("hall", "帮办代办人员须指定所属大厅"),
             self.KIOSK: ("hall", "自助取号设备须指定所属大厅"),
+            self.HALL_MANAGER: ("hall", "大厅管理人员须指定所属大厅"),
             self.APPROVER: ("department", "审批人员须指定所属部门"),
             self.DEPARTMENT_ADMIN: ("department", "部门管理员须指定所属部门"),
             self.SUPERVISOR: ("region", "督查人员须指定区划范围"),

@@ -30,6 +30,9 @@ from onething.halls.api import queue_router
 from onething.halls.api import router as halls_router
 from onething.halls.api.appointments import appointments_router, slots_router
 from onething.halls.api.figures import router as figures_router
+from onething.ratings.api.figures import router as rating_figures_router
+from onething.ratings.api.ratings import router as ratings_router
+from onething.ratings.api.rectifications import router as rectifications_router
 from onething.kernel.errors import DomainError
 from onething.licences.api import me_router as my_licences_router
 from onething.licences.api import router as licences_router
@@ -167,3 +170,6 @@ api.add_router("/halls", slots_router)
 api.add_router("/halls", figures_router)
 api.add_router("/appointments", appointments_router)
 api.add_router("/queue", queue_router)
+api.add_router("/ratings", ratings_router)
+api.add_router("/ratings", rectifications_router)
+api.add_router("/ratings", rating_figures_router)

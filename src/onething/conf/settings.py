@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "onething.licences",
     "onething.halls",
     "onething.cases",
+    "onething.ratings",
     "onething.web",
 ]
 

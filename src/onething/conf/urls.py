@@ -37,6 +37,7 @@ urlpatterns = [
     path("sharing/", include(("onething.sharing.urls", "sharing"))),
     path("licences/", include(("onething.licences.urls", "licences"))),
     path("halls/", include("onething.halls.urls")),
+    path("ratings/", include(("onething.ratings.urls", "ratings"))),
     path("me/notifications/", include("onething.notifications.urls")),
     path("documents/", include("onething.documents.urls")),
     path("", include("onething.web.urls")),

@@ -14,7 +14,6 @@ from onething.halls.models import (
     HallPolicy,
     Service,
     Ticket,
-    WindowRating,
     WindowSession,
 )
 from onething.kernel.codes import mask_id_number
@@ -66,9 +65,3 @@ class AppointmentAdmin(ReadOnlyAdmin):
     list_display = ("code", "hall", "service", "start", "status", "person")
     list_filter = ("status", "hall", "service")
     search_fields = ("code",)
-
-
-@admin.register(WindowRating)
-class WindowRatingAdmin(ReadOnlyAdmin):
-    list_display = ("ticket", "score", "created_at")
-    list_filter = ("score",)

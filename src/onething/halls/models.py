@@ -9,7 +9,7 @@
 - :class:`QueueDay` — a hall's number counter for a service and day.
 - :class:`Ticket` — a queue number, from issue to finish, no-show, transfer or cancel.
 - :class:`Slot` and :class:`Appointment` — bookable capacity and the bookings on it.
-- :class:`WindowRating` — the visitor's rating of a finished ticket (一次一评 at the window).
+- (the visitor's rating of a finished ticket, 一次一评, is 好差评's: ``ratings.Rating``)
 """
 
 from __future__ import annotations
@@ -316,19 +316,3 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.hall.name}"
-
-
-class WindowRating(models.Model):
-    """The visitor's rating of a finished ticket at the window (一次一评); 好差评 takes these over."""
-
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="rating")
-    score = models.PositiveSmallIntegerField("评分")
-    comment = models.CharField("意见", max_length=500, blank=True)
-    created_at = models.DateTimeField("评价时间")
-
-    class Meta:
-        verbose_name = "窗口评价"
-        verbose_name_plural = "窗口评价"
-        constraints = [
-            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_1_5")
-        ]

@@ -1,10 +1,10 @@
 """Hall pages (``/halls/``): the list of halls, a hall (windows on duty, how many wait, 手机取号,
 预约办事), taking a number, the ticket by its random token (live, no personal data; cancel;
-一次一评), the hall's number machine (kiosk), the calling display (live, optional spoken
+一次一评 links to 好差评), the hall's number machine (kiosk), the calling display (live, optional spoken
 calls), the window figures with their Excel export and the 进驻率 report.
 
-Views are thin: they check who may see what (outside scope: 404), call ``queue``, ``figures``,
-``ratings`` and ``entry`` and render. A refused action is a Chinese message on the page, never
+Views are thin: they check who may see what (outside scope: 404), call ``queue``, ``figures``
+and ``entry`` and render. A refused action is a Chinese message on the page, never
 an error page. An ID number typed at the kiosk travels only in a POST body.
 """
 
@@ -27,9 +27,9 @@ from onething.core import text
 from onething.core.errors import Refused
 from onething.core.pages import refused
 from onething.directory.models import Hall, Region, within
-from onething.halls import booking, entry, figures, offer, queue, ratings, rules
+from onething.halls import booking, entry, figures, offer, queue, rules
 from onething.halls.machines import KIOSK
-from onething.halls.models import Service, Ticket, WindowRating, WindowSession
+from onething.halls.models import Service, Ticket, WindowSession
 
 T = Ticket.Status
 TOKEN = re.compile(r"[A-Za-z0-9_-]{8,32}")
@@ -200,8 +200,6 @@ def _ticket_context(ticket: Ticket) -> dict:
         "ahead": queue.ahead(ticket),
         "window_number": ticket.window.number if ticket.window_id else "",
         "terminal": ticket.status not in (T.WAITING, T.CALLED),
-        "rated": WindowRating.objects.filter(ticket=ticket).first(),
-        "levels": list(ratings.LEVELS.items()),
     }
 
 
@@ -234,18 +232,6 @@ def ticket_cancel(request, token: str):
     else:
         messages.success(request, f"已取消排队号 {found.number}")
     return redirect("halls:ticket", token=found.token)
-
-
-@require_POST
-def ticket_rate(request, token: str):
-    found = _ticket(token)
-    try:
-        ratings.rate(found, request.POST.get("score"), request.POST.get("comment", ""))
-    except Refused as exc:
-        refused(request, exc)
-    else:
-        messages.success(request, "感谢您的评价")
-    return redirect(reverse("halls:ticket", args=[found.token]) + "#rate")
 
 
 # ---------------------------------------------------------------------------------- kiosk
@@ -480,7 +466,6 @@ urlpatterns = [
     path("ticket/<str:token>/", ticket, name="ticket"),
     path("ticket/<str:token>/live/", ticket_live, name="ticket_live"),
     path("ticket/<str:token>/cancel/", ticket_cancel, name="ticket_cancel"),
-    path("ticket/<str:token>/rate/", ticket_rate, name="ticket_rate"),
     path("<slug:code>/", hall, name="hall"),
     path("<slug:code>/take/", take, name="take"),
     path("<slug:code>/kiosk/", kiosk, name="kiosk"),

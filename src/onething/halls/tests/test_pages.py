@@ -10,9 +10,8 @@ from django.test import Client
 
 from onething.accounts.models import StaffRole, User
 from onething.directory.models import Hall, Window
-from onething.halls import queue, ratings
-from onething.halls.models import Ticket, WindowRating
-from onething.kernel.errors import Conflict, Invalid
+from onething.halls import queue
+from onething.halls.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -145,62 +144,6 @@ def test_holder_cancels_while_waiting_others_cannot():
     assert ticket.status == "cancelled"
 
 
-def _done_ticket() -> Ticket:
-    ticket = _kiosk_ticket()
-    clerk = User.objects.get(username="chuangkou")
-    queue.call_next(clerk, Window.objects.get(code="yy-1"))
-    return queue.finish(clerk, ticket.pk)
-
-
-def test_rating_once_only_after_done():
-    ticket = _kiosk_ticket()
-    with pytest.raises(Conflict):
-        ratings.rate(ticket, 5)
-    response = _client().post(f"/halls/ticket/{ticket.token}/rate/", {"score": "5"}, follow=True)
-    assert "办结后才能评价" in _text(response) and not WindowRating.objects.exists()
-    clerk = User.objects.get(username="chuangkou")
-    queue.call_next(clerk, Window.objects.get(code="yy-1"))
-    queue.finish(clerk, ticket.pk)
-    page = _text(_client().get(f"/halls/ticket/{ticket.token}/"))
-    assert all(word in page for word in ("非常满意", "满意", "基本满意", "不满意", "非常不满意"))
-    response = _client().post(
-        f"/halls/ticket/{ticket.token}/rate/", {"score": "4", "comment": "很好"}, follow=True
-    )
-    rating = WindowRating.objects.get()
-    assert rating.score == 4 and rating.comment == "很好" and "感谢您的评价" in _text(response)
-    second = _client().post(f"/halls/ticket/{ticket.token}/rate/", {"score": "1"}, follow=True)
-    assert "该服务已评价" in _text(second) and WindowRating.objects.get().score == 4
-    with pytest.raises(Conflict, match="该服务已评价"):
-        ratings.rate(ticket, 2)
-
-
-@pytest.mark.parametrize(
-    "form",
-    [
-        {"score": "6"},
-        {"score": "0"},
-        {"score": "abc"},
-        {"score": "\x00"},
-        {"score": "9" * 40},
-        {},
-        {"score": "5", "comment": "好" * 501},
-        {"score": "5", "comment": "a\x00b"},
-    ],
-)
-def test_rating_refuses_bad_input_with_a_message(form):
-    ticket = _done_ticket()
-    response = _client().post(f"/halls/ticket/{ticket.token}/rate/", form, follow=True)
-    assert response.status_code in (200, 400)
-    assert not WindowRating.objects.exists()
-
-
-def test_rate_refuses_bad_scores_as_invalid():
-    ticket = _done_ticket()
-    for score in (0, 6, "x", None, True):
-        with pytest.raises(Invalid):
-            ratings.rate(ticket, score)
-
-
 # ---------------------------------------------------------------------------------- display
 
 
@@ -295,6 +238,13 @@ def test_figures_page_for_staff_in_scope_only(make_user):
     clerk = _client("chuangkou")
     assert clerk.get(f"/halls/figures/?hall={CITY}").status_code == 200
     assert clerk.get(f"/halls/figures/?hall={COUNTY}").status_code == 404
+
+
+def _done_ticket() -> Ticket:
+    ticket = _kiosk_ticket()
+    clerk = User.objects.get(username="chuangkou")
+    queue.call_next(clerk, Window.objects.get(code="yy-1"))
+    return queue.finish(clerk, ticket.pk)
 
 
 def test_figures_page_shows_the_tables_and_exports():
