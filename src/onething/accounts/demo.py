@@ -68,6 +68,8 @@ def create_demo_accounts() -> list[str]:
         ("admin", "平台管理员", StaffRole.PLATFORM_ADMIN, {}, True),
         ("chuangkou", "王窗口", StaffRole.WINDOW_CLERK, {"hall": halls.get("yueyang-city-hall")}, False),
         ("ducha", "赵督查", StaffRole.SUPERVISOR, {"region_id": "430600"}, False),
+        # 大厅管理人员: answers for the window visits' 差评 (好差评 差评整改)
+        ("dating", "周大厅", StaffRole.HALL_MANAGER, {"hall": halls.get("yueyang-city-hall")}, False),
     ]
     for username, part in [
         ("shenpi_weijian", "卫生健康"),
@@ -94,7 +96,7 @@ def create_demo_accounts() -> list[str]:
         )
 
     for username, name, role, scope, superuser in staff:
-        if role == StaffRole.WINDOW_CLERK and scope.get("hall") is None:
+        if role in (StaffRole.WINDOW_CLERK, StaffRole.HALL_MANAGER) and scope.get("hall") is None:
             continue
         user, created = User.objects.get_or_create(username=username, defaults={"real_name": name})
         if created:

@@ -96,10 +96,16 @@ def _visible(request, number: str) -> tuple[Application, set[str]]:
 def my_applications(request):
     """我的办件."""
     apps = own_applications(request.user).order_by("-created_at")[:100]
+    held = {r.role for r in request.user.roles()}
     staff = {
         "clerk": bool(clerk_halls(request.user)),
         "approver": bool(approver_departments(request.user)),
         "supervisor": bool(supervised_regions(request.user)),
+        # 好差评 (templates may link to ratings' pages): 差评整改 for the units' admins and the
+        # reviewers, 申诉复核 for the reviewers, 我收到的评价 for any staff member
+        "rectifications": bool(held & {"department_admin", "hall_manager", "supervisor", "platform_admin"}),
+        "appeals": bool(held & {"supervisor", "platform_admin"}),
+        "received": bool(held),
     }
     context = {"applications": apps, "staff": staff, "drafts": drafts.open_drafts(request.user)[:20]}
     return render(request, "cases/my_list.html", context)

@@ -138,3 +138,25 @@ def visible_defects(user) -> QuerySet[Defect]:
         if role.role == StaffRole.DEPARTMENT_ADMIN and role.department_id:
             q |= Q(department_id=role.department_id)
     return Defect.objects.filter(q | within_q(regions_reviewed(user)))
+
+
+def is_staff(user) -> bool:
+    """Whether ``user`` holds any staff role (the staff pages are 404 to anyone else)."""
+    return bool(_roles(user))
+
+
+def works_some_unit(user) -> bool:
+    """Whether ``user`` works any unit's rectifications (a department admin, a hall manager)."""
+    return any(
+        (role.role == StaffRole.DEPARTMENT_ADMIN and role.department_id)
+        or (role.role == StaffRole.HALL_MANAGER and role.hall_id)
+        for role in _roles(user)
+    )
+
+
+def received(user) -> QuerySet[Rating]:
+    """The ratings ``user`` received as the rated staff member (given ones; who gave them is
+    not for them to see: :func:`sees_rater`)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Rating.objects.none()
+    return Rating.objects.filter(staff=user, source=Rating.Source.GIVEN)
