@@ -104,6 +104,7 @@ LABELS = {
     "bad_reason": "差评原因",
     "reason_text": "差评说明",
     "ticket": "排队号",
+    "application": "办件编号",
     "subcase": "评价环节",
     "statement": "申诉说明",
     "ground": "申诉理由",

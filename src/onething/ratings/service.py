@@ -191,7 +191,7 @@ def rate(
     with transaction.atomic():
         if ticket is not None:
             ticket = (
-                Ticket.objects.select_for_update()
+                Ticket.objects.select_for_update(of=("self",))
                 .select_related("hall", "service", "session")
                 .get(pk=ticket.pk)
             )

@@ -2,6 +2,6 @@
 (``pages/citizen``), the rectification loop, appeals and defects for staff (``pages/staff``),
 rates, rankings, export and the public summaries (``pages/figures``)."""
 
-from onething.ratings.pages import citizen, figures, staff
+from onething.ratings.pages import citizen, defects, figures, staff
 
-urlpatterns = citizen.urlpatterns + staff.urlpatterns + figures.urlpatterns
+urlpatterns = citizen.urlpatterns + staff.urlpatterns + defects.urlpatterns + figures.urlpatterns

@@ -27,7 +27,7 @@ def result_ready(application, actor, *, method: str = "window", now=None, today=
             app,
             "result_ready",
             f"您的办件 {app.number} 办理结果已制作",
-            f"出件方式：{DELIVERY_METHODS[method]}",
+            f"出件方式：{DELIVERY_METHODS[method]}。欢迎评价本次服务：/ratings/cases/{app.number}/",
         )
     return app
 
