@@ -76,6 +76,7 @@ BACKEND_SENSITIVE = {
     "src/onething/cases/tests/test_numbering.py": "numbers on their own connection on PostgreSQL, in place on SQLite",
     "src/onething/halls/tests/test_booking_concurrency.py": "the last places of a slot booked at once: row locks on PostgreSQL (skipped on SQLite)",
     "src/onething/halls/tests/test_queue_concurrency.py": "two windows calling next and kiosks issuing at once: row locks on PostgreSQL (skipped on SQLite)",
+    "src/onething/ratings/tests/test_projection.py": "the rates' projection is written by raw SQL (INSERT … ON CONFLICT DO UPDATE) on both engines",
 }
 #: The embedded mode itself: a real server on its own SQLite file, whatever the pass's database —
 #: SQLite pass only (on PostgreSQL it would repeat the same run).
@@ -106,7 +107,9 @@ def pytest_collection_modifyitems(items):
 
 
 def _load_demo() -> None:
-    call_command("load_demo", verbosity=0, stdout=_Null())
+    # 好差评's demo (a finished case of 张三, months of generated ratings) stays out of the
+    # baseline: the ratings tests make what they count (``ratings/tests/test_demo.py`` loads it)
+    call_command("load_demo", "--without-ratings", verbosity=0, stdout=_Null())
 
 
 class _Null:

@@ -11,6 +11,13 @@ from onething.catalog.exchange import import_document
 class Command(BaseCommand):
     help = "载入演示目录（岳阳市）、演示账号和各项能力的演示数据；可重复执行"
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--without-ratings",
+            action="store_true",
+            help="不载入好差评演示（张三的待评价办件与生成的四个月评价）；测试基线使用",
+        )
+
     def handle(self, **options):
         import json
 
@@ -33,3 +40,8 @@ class Command(BaseCommand):
 
         for line in create_demo_licences():
             self.stdout.write(line)
+        if not options["without_ratings"]:
+            from onething.ratings.demo import create_demo_ratings
+
+            for line in create_demo_ratings():
+                self.stdout.write(line)
