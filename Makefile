@@ -148,6 +148,7 @@ bench: setup ## every benchmark (slow; PostgreSQL ones use their own bench_* dat
 	$(BIN)/python bench/intake_throughput.py --workers 2 --threads 8 --clients 24 --seconds 15
 	$(BIN)/python bench/clock_scan.py --clocks 1000000
 	$(BIN)/python bench/hall_queue.py
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/python bench/ratings.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -30,13 +30,13 @@ from onething.halls.api import queue_router
 from onething.halls.api import router as halls_router
 from onething.halls.api.appointments import appointments_router, slots_router
 from onething.halls.api.figures import router as figures_router
-from onething.ratings.api.figures import router as rating_figures_router
-from onething.ratings.api.ratings import router as ratings_router
-from onething.ratings.api.rectifications import router as rectifications_router
 from onething.kernel.errors import DomainError
 from onething.licences.api import me_router as my_licences_router
 from onething.licences.api import router as licences_router
 from onething.notifications.api import router as notifications_router
+from onething.ratings.api.figures import router as rating_figures_router
+from onething.ratings.api.ratings import router as ratings_router
+from onething.ratings.api.rectifications import router as rectifications_router
 from onething.search.api import router as search_router
 from onething.sharing.api import router as sharing_router
 

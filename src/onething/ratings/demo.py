@@ -20,7 +20,7 @@ from onething.accounts.demo import DEMO_PASSWORD
 from onething.accounts.models import StaffRole, User
 from onething.cases import intake, lifecycle
 from onething.cases.models import Application, SubCase
-from onething.directory.models import Department, Hall, Window
+from onething.directory.models import Department, Hall
 from onething.halls import queue
 from onething.halls.models import Ticket, WindowSession
 from onething.kernel import codes
@@ -194,7 +194,7 @@ def _window_visit(hall: Hall, when: dt.datetime, id_number: str) -> Ticket | Non
     )
     if kiosk is None or session is None:
         return None
-    ticket = queue.issue(kiosk, hall, "zonghe", id_number=id_number, now=when)
+    queue.issue(kiosk, hall, "zonghe", id_number=id_number, now=when)
     called = queue.call_next(session.clerk, session.window, now=when + dt.timedelta(minutes=8))
     if called is None:
         return None

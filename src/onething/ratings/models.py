@@ -317,6 +317,12 @@ class RatingFact(models.Model):
     good = models.IntegerField(default=0)
     bad = models.IntegerField(default=0)
     score_sum = models.IntegerField(default=0)
+    #: given ratings per level (the public summary shows the five levels)
+    level_1 = models.IntegerField(default=0)
+    level_2 = models.IntegerField(default=0)
+    level_3 = models.IntegerField(default=0)
+    level_4 = models.IntegerField(default=0)
+    level_5 = models.IntegerField(default=0)
     rect_due = models.IntegerField(default=0)
     rect_on_time = models.IntegerField(default=0)
     revisited = models.IntegerField(default=0)
@@ -343,4 +349,7 @@ class RatingFact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "dim", "key", "region_code"], name="ratingfact_key")
         ]
-        indexes = [models.Index(fields=["dim", "day"], name="ratingfact_dim_day")]
+        indexes = [
+            models.Index(fields=["dim", "day"], name="ratingfact_dim_day"),
+            models.Index(fields=["dim", "key", "day"], name="ratingfact_dim_key_day"),
+        ]

@@ -9,7 +9,7 @@ are written in key order so concurrent writers never wait on each other in a cyc
 for a region and a period reads at most days × keys rows, whatever the number of ratings.
 
 Measures: ``ratings`` (given and defaulted), ``given``, ``defaulted``, ``good`` (given 4–5),
-``bad`` (given 1–2 — a 差评), ``score_sum`` (given), ``rect_due`` (rectifications answered or
+``bad`` (given 1–2 — a 差评), ``score_sum`` and ``level_1`` … ``level_5`` (given), ``rect_due`` (rectifications answered or
 overdue), ``rect_on_time`` (answered by their due date), ``revisited`` and, per indicator,
 ``ind_<key>_sum`` / ``ind_<key>_n``. A rating removed by an upheld appeal is subtracted whole.
 """
@@ -34,6 +34,7 @@ MEASURES = (
     "good",
     "bad",
     "score_sum",
+    *[f"level_{n}" for n in range(1, 6)],
     "rect_due",
     "rect_on_time",
     "revisited",
@@ -63,6 +64,7 @@ def rating_measures(rating: Rating) -> Counter:
         return m
     m["given"] += 1
     m["score_sum"] += rating.score
+    m[f"level_{rating.score}"] += 1
     if rating.score in rules.GOOD:
         m["good"] += 1
     elif rating.score in rules.BAD:

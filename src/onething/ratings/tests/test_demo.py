@@ -38,9 +38,17 @@ def test_generated_history_reaches_every_state_of_the_loop():
     assert {"verifying", "handling", "answered", "closed"} <= states
     assert Appeal.objects.filter(status="pending").count() == 1
     assert given.exclude(department=None).exists() and given.exclude(window=None).exists()
-    before = sorted(RatingFact.objects.exclude(ratings=0).values_list("day", "dim", "key", "region_code", "ratings", "bad", "rect_due", "rect_on_time", "revisited"))
+    before = sorted(
+        RatingFact.objects.exclude(ratings=0).values_list(
+            "day", "dim", "key", "region_code", "ratings", "bad", "rect_due", "rect_on_time", "revisited"
+        )
+    )
     projection.rebuild()
-    after = sorted(RatingFact.objects.exclude(ratings=0).values_list("day", "dim", "key", "region_code", "ratings", "bad", "rect_due", "rect_on_time", "revisited"))
+    after = sorted(
+        RatingFact.objects.exclude(ratings=0).values_list(
+            "day", "dim", "key", "region_code", "ratings", "bad", "rect_due", "rect_on_time", "revisited"
+        )
+    )
     assert before == after
     count = Rating.objects.count()
     create_demo_ratings()  # safe to repeat
