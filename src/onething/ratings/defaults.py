@@ -56,11 +56,14 @@ def apply(now: dt.datetime | None = None) -> int:
     return _applications(now, cutoff, policies) + _tickets(now, cutoff, policies)
 
 
-def _due(region_code: str, ended: dt.datetime, now: dt.datetime, policies: Policies) -> int | None:
-    """The default score when the service ended long enough ago in its region, else None."""
+def _due(region_code: str, ended: dt.datetime, now: dt.datetime, policies: Policies):
+    """(default score, the moment the rating period ran out) when the service ended long
+    enough ago in its region, else None. The defaulted rating is dated at that moment, so it
+    counts on the day it became due however late the task runs."""
     policy = policies(region_code)
-    if ended < now - dt.timedelta(days=policy.default_after_days):
-        return policy.default_score
+    lapsed = ended + dt.timedelta(days=policy.default_after_days)
+    if lapsed < now:
+        return policy.default_score, lapsed
     return None
 
 
@@ -107,13 +110,14 @@ def _application_batch(ids: list[int], now, policies: Policies) -> int:
         rows = []
         for app in apps:
             ended = served_at(app)
-            score = _due(app.region_id, ended, now, policies)
-            if score is None:
+            due = _due(app.region_id, ended, now, policies)
+            if due is None:
                 continue
+            score, lapsed = due
             channel = rating_channel(app)
             sub = app.ordered_subcases[0] if app.ordered_subcases else None
             objects = rated_objects(app, None, sub, channel) if sub is not None else _without_subcases(app)
-            rows.append(_defaulted(score, channel, ended, now, application=app, **objects))
+            rows.append(_defaulted(score, channel, ended, lapsed, application=app, **objects))
         return _write(rows, now)
 
 
@@ -168,23 +172,24 @@ def _ticket_batch(ids: list[int], now, policies: Policies) -> int:
         rows = []
         for ticket in tickets:
             ended = served_at(None, ticket)
-            score = _due(ticket.hall.region_id, ended, now, policies)
-            if score is None:
+            due = _due(ticket.hall.region_id, ended, now, policies)
+            if due is None:
                 continue
+            score, lapsed = due
             app = linked.get(ticket.pk)
             objects = rated_objects(app, ticket, None, "window")
-            rows.append(_defaulted(score, "window", ended, now, application=app, ticket=ticket, **objects))
+            rows.append(_defaulted(score, "window", ended, lapsed, application=app, ticket=ticket, **objects))
         return _write(rows, now)
 
 
-def _defaulted(score: int, channel: str, ended, now, **fields) -> Rating:
+def _defaulted(score: int, channel: str, ended, lapsed, **fields) -> Rating:
     return Rating(
         source=Rating.Source.DEFAULTED,
         score=score,
         channel=channel,
         indicators={},
         served_at=ended,
-        created_at=now,
+        created_at=lapsed,
         **fields,
     )
 

@@ -510,6 +510,23 @@ def period(first=None, last=None, *, today: dt.date | None = None) -> tuple[dt.d
     return first_day, last_day
 
 
+def presets(today: dt.date | None = None) -> list[tuple[str, dt.date, dt.date]]:
+    """The periods a supervisor asks for most: this month so far, last month, the last three
+    months, this year so far."""
+    today = today or timezone.localdate()
+    month = today.replace(day=1)
+    last_month_end = month - dt.timedelta(days=1)
+    three = month
+    for _ in range(2):  # this month and the two before it
+        three = (three - dt.timedelta(days=1)).replace(day=1)
+    return [
+        ("本月", month, today),
+        ("上月", last_month_end.replace(day=1), last_month_end),
+        ("近三个月", three, today),
+        ("今年", today.replace(month=1, day=1), today),
+    ]
+
+
 def dimension(value, *, default: str = "region") -> str:
     value = default if value in (None, "") else value
     if not isinstance(value, str) or value not in ALL_DIMS:

@@ -130,6 +130,14 @@ def figures_page(request):
             ],
             "first": start,
             "last": end,
+            "presets": [
+                {
+                    "label": label,
+                    "href": base + "?" + _query(region.code, dim, a, b),
+                    "current": (a, b) == (start, end),
+                }
+                for label, a, b in figures.presets()
+            ],
             "totals": cells(totals),
             "indicators": [
                 {"label": label, "value": score(totals.indicators[k])}

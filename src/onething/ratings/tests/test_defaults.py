@@ -34,7 +34,9 @@ def test_after_the_days_one_defaulted_rating_counted_apart(submit, people):  # n
     rating = Rating.objects.get()
     assert rating.source == "defaulted" and rating.score == 3 and rating.channel == "web"
     assert rating.application == app and rating.ticket is None and rating.rater is None
-    assert rating.served_at == app.decided_at and rating.created_at == now
+    # dated when its rating period ran out, not when the task happened to run
+    assert rating.served_at == app.decided_at
+    assert rating.created_at == app.decided_at + dt.timedelta(days=7)
     assert rating.department_id == app.subcases.order_by("pk").first().department_id
     assert not rating.bad and not Rectification.objects.exists()
     assert facts() == {"ratings": 1, "given": 0, "defaulted": 1, "good": 0, "bad": 0}

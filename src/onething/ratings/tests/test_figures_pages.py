@@ -5,6 +5,7 @@ and the guide's link to it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -79,6 +80,20 @@ def test_supervisor_sees_their_region(clients):
     assert below.status_code == 200
     today = timezone.localdate()
     assert below.context["first"] == today.replace(day=1) and below.context["last"] == today
+
+
+def test_period_presets_link_to_their_dates(clients):
+    today = dt.date(2026, 12, 3)
+    assert figures.presets(today) == [
+        ("本月", dt.date(2026, 12, 1), today),
+        ("上月", dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+        ("近三个月", dt.date(2026, 10, 1), today),
+        ("今年", dt.date(2026, 1, 1), today),
+    ]
+    page = clients["supervisor"].get(URL, {"region": "990100"})
+    links = {p["label"]: p for p in page.context["presets"]}
+    assert links["本月"]["current"] and not links["上月"]["current"]
+    assert "from=" in links["今年"]["href"] and "今年" in page.content.decode()
 
 
 def test_tabs_switch_the_dimension(clients):
