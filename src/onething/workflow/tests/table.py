@@ -93,3 +93,28 @@ def check_every_firing(machine, model, row, roles, context) -> None:
         * len(roles)
     )
     assert model.objects.get(pk=row.pk).status == original  # every attempt rolled back
+
+
+def guards_refusing_alone(machine, permissive, spoilers) -> int:
+    """Check that each guard of ``machine`` refuses alone: with ``permissive`` context spoiled
+    by ``spoilers[guard]`` the firing is refused by that guard, with a finished sentence, and
+    any other guard's spoiler leaves the event firing. Returns how many (event, guard) pairs."""
+    guarded = 0
+    for e in machine.events.values():
+        for guard in e.guards:
+            state = next(iter(e.sources))
+            role = next(iter(e.roles))
+            target = next(t for t in e.targets if t != SAME) if e.targets != (SAME,) else None
+            refusal = machine.fire(
+                state, e.name, {role}, target=target, context={**permissive, **spoilers[guard]}
+            )
+            assert getattr(refusal, "guard", None) == guard, (machine.name, e.name, guard)
+            assert refusal.message and "{" not in refusal.message
+            for other, spoil in spoilers.items():  # another guard's spoiler leaves it alone
+                if other not in e.guards:
+                    fired = machine.fire(
+                        state, e.name, {role}, target=target, context={**permissive, **spoil}
+                    )
+                    assert getattr(fired, "target", None) in e.targets, (e.name, other)
+            guarded += 1
+    return guarded
