@@ -70,7 +70,21 @@ def create_demo_accounts() -> list[str]:
         ("ducha", "赵督查", StaffRole.SUPERVISOR, {"region_id": "430600"}, False),
         # 大厅管理人员: answers for the window visits' 差评 (好差评 差评整改)
         ("dating", "周大厅", StaffRole.HALL_MANAGER, {"hall": halls.get("yueyang-city-hall")}, False),
+        # 12345: the city's hotline centre (话务、派单、审核、回访)
+        ("jiexian", "钱接线", StaffRole.HOTLINE_OPERATOR, {"region_id": "430600"}, False),
     ]
+    # 12345 工单承办人员 of the departments tickets are dispatched to
+    for username, part in [
+        ("chengban_shichang", "市场监督管理"),
+        ("chengban_renshe", "人力资源和社会保障"),
+        ("chengban_gongan", "公安"),
+        ("chengban_weijian", "卫生健康"),
+    ]:
+        dept = _department(part, "430600")
+        if dept:
+            staff.append(
+                (username, f"{dept.short_name or dept.name}12345承办员", StaffRole.HOTLINE_HANDLER, {"department": dept}, False)
+            )
     for username, part in [
         ("shenpi_weijian", "卫生健康"),
         ("shenpi_gongan", "公安"),

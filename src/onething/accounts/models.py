@@ -118,6 +118,8 @@ class StaffRole(models.Model):
     ASSISTANT = "assistant"
     KIOSK = "kiosk"
     HALL_MANAGER = "hall_manager"
+    HOTLINE_OPERATOR = "hotline_operator"
+    HOTLINE_HANDLER = "hotline_handler"
     #: roles that exist only at a hall (a database constraint, not only a form check)
     HALL_ROLES = (WINDOW_CLERK, ASSISTANT, KIOSK, HALL_MANAGER)
     ROLES = [
@@ -130,6 +132,8 @@ class StaffRole(models.Model):
         (ASSISTANT, "帮办代办人员"),
         (KIOSK, "自助取号设备"),
         (HALL_MANAGER, "大厅管理人员"),
+        (HOTLINE_OPERATOR, "12345热线话务人员"),
+        (HOTLINE_HANDLER, "12345工单承办人员"),
     ]
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
     role = models.CharField("角色", max_length=30, choices=ROLES)
@@ -164,6 +168,8 @@ class StaffRole(models.Model):
             self.ASSISTANT: ("hall", "帮办代办人员须指定所属大厅"),
             self.KIOSK: ("hall", "自助取号设备须指定所属大厅"),
             self.HALL_MANAGER: ("hall", "大厅管理人员须指定所属大厅"),
+            self.HOTLINE_OPERATOR: ("region", "12345热线话务人员须指定区划范围"),
+            self.HOTLINE_HANDLER: ("department", "12345工单承办人员须指定所属部门"),
             self.APPROVER: ("department", "审批人员须指定所属部门"),
             self.DEPARTMENT_ADMIN: ("department", "部门管理员须指定所属部门"),
             self.SUPERVISOR: ("region", "督查人员须指定区划范围"),

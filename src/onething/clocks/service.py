@@ -444,3 +444,47 @@ def stop(owner: Owner, name: str, at: dt.datetime) -> Clock | None:
         clock.stopped_at = at
         clock.save(update_fields=["running", "paused_at", "stopped_at"])
     return clock
+
+
+def adopt(owner: Owner, name: str, source: Clock, at: dt.datetime) -> Clock:
+    """Give ``owner`` a running clock ``name`` that is a copy of ``source`` — the same policy
+    snapshot, start, time paused and extensions, hence the same due moment (a merged 12345
+    ticket is due when its earliest member is). An existing clock of that name is replaced;
+    the copy runs even when ``source`` is paused (the merged ticket is being worked), from
+the due moment ``source`` has now; its level is that at ``at`` (a rise is told after the
+commit)."""
+    kind, owner_id = owner_key(owner)
+    registry.require(kind)
+    clock = Clock(
+        owner_kind=kind,
+        owner_id=owner_id,
+        name=name,
+        policy_id=source.policy_id,
+        policy_version=source.policy_version,
+        region_id=source.region_id,
+        unit=source.unit,
+        limit=source.limit,
+        rule=source.rule,
+        lead=source.lead,
+        yellow_audience=source.yellow_audience,
+        red_audience=source.red_audience,
+        started_at=source.started_at,
+        paused_at=None,
+        paused=source.paused,
+        extension=source.extension,
+        due_at=source.due_at,
+        yellow_at=source.yellow_at,
+        running=True,
+        warning=Level.NONE,
+    )
+    told: list[registry.Mark] = []
+    _set_level(clock, classify(clock, at), at, told)
+    with transaction.atomic():
+        existing = _locked(kind, owner_id, name)
+        if existing is not None:
+            clock.pk = existing.pk
+            clock.save(force_update=True)
+        else:
+            clock.save(force_insert=True)
+        _tell_after_commit(told)
+    return clock

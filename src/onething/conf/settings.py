@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "onething.halls",
     "onething.cases",
     "onething.ratings",
+    "onething.hotline",
     "onething.web",
 ]
 

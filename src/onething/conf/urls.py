@@ -38,6 +38,8 @@ urlpatterns = [
     path("licences/", include(("onething.licences.urls", "licences"))),
     path("halls/", include("onething.halls.urls")),
     path("ratings/", include(("onething.ratings.urls", "ratings"))),
+    path("hotline/", include(("onething.hotline.urls", "hotline"))),
+    path("open311/v2/", include(("onething.hotline.open311.urls", "open311"))),
     path("me/notifications/", include("onething.notifications.urls")),
     path("documents/", include("onething.documents.urls")),
     path("", include("onething.web.urls")),
