@@ -13,6 +13,7 @@ The scan reads only ``running`` clocks through two partial indexes (due and yell
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
@@ -42,10 +43,21 @@ class Level(models.TextChoices):
 AUDIENCE_HELP = "由所属应用解释的对象代码，以空格分隔，例如：handler approvers supervisors"
 
 
+#: policy codes are dotted (``hotline.finish.complaint``, ``ratings.rectify``): a slug would refuse them
+POLICY_CODE = RegexValidator(
+    r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$", "编码只能由小写字母、数字、下划线、连字符和点组成，例如 hotline.finish.complaint"
+)
+
+
 class ClockPolicy(models.Model):
     """A time limit as data: unit, limit, warning rule and whom to tell, per region."""
 
-    code = models.SlugField("编码", max_length=50)
+    code = models.CharField(
+        "编码",
+        max_length=50,
+        validators=[POLICY_CODE],
+        help_text="小写字母、数字、下划线、连字符和点，例如 hotline.finish.complaint",
+    )
     name = models.CharField("名称", max_length=100)
     region = models.ForeignKey(
         Region,

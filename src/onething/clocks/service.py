@@ -448,11 +448,11 @@ def stop(owner: Owner, name: str, at: dt.datetime) -> Clock | None:
 
 def adopt(owner: Owner, name: str, source: Clock, at: dt.datetime) -> Clock:
     """Give ``owner`` a running clock ``name`` that is a copy of ``source`` — the same policy
-    snapshot, start, time paused and extensions, hence the same due moment (a merged 12345
-    ticket is due when its earliest member is). An existing clock of that name is replaced;
-    the copy runs even when ``source`` is paused (the merged ticket is being worked), from
-the due moment ``source`` has now; its level is that at ``at`` (a rise is told after the
-commit)."""
+        snapshot, start, time paused and extensions, hence the same due moment (a merged 12345
+        ticket is due when its earliest member is). An existing clock of that name is replaced;
+        the copy runs even when ``source`` is paused (the merged ticket is being worked), from
+    the due moment ``source`` has now; its level is that at ``at`` (a rise is told after the
+    commit)."""
     kind, owner_id = owner_key(owner)
     registry.require(kind)
     clock = Clock(
