@@ -110,7 +110,7 @@ def group_finish(primary: Ticket, members: list[Ticket], at: dt.datetime) -> Non
 
 def project(ticket: Ticket) -> None:
     """Copy the running clocks' due moments and the highest warning onto the row (the caller
-    saves it)."""
+    saves it); the 办结时限 stays once the finish clock has stopped."""
     found = {c.name: c for c in clocks.clocks_of(owner(ticket))}
 
     def running(name):
@@ -120,7 +120,10 @@ def project(ticket: Ticket) -> None:
     dispatch, sign, finish, revisit, merged = (running(n) for n in NAMES)
     ticket.dispatch_due = dispatch.due_at if dispatch else None
     ticket.sign_due = due_date(sign.due_at) if sign else None
-    finishes = [c.due_at for c in (finish, merged) if c is not None]
+    # the 办结时限 stays on the row once the ticket is done (the ledger and the caller's page
+    # show whether it was met); a running ``merged`` copy can only bring it forward
+    kept = found.get(rules.FINISH)
+    finishes = [c.due_at for c in (kept, merged) if c is not None and c.due_at is not None]
     ticket.finish_due = due_date(min(finishes)) if finishes else None
     ticket.revisit_due = due_date(revisit.due_at) if revisit else None
     levels = [c.warning for c in (dispatch, sign, finish, revisit, merged) if c is not None]
@@ -140,8 +143,18 @@ def _holder(ticket: Ticket, name: str) -> str | None:
     return None
 
 
+def _crossed(mark, level: str) -> dt.datetime:
+    """When the clock turned ``level``: its due moment for red, its yellow moment for yellow
+    (a scan that runs late dates the card by the crossing, not by the scan)."""
+    if level == "red":
+        return mark.due_at
+    clock = clocks.get((mark.owner_kind, mark.owner_id), mark.name)
+    if clock is not None and clock.yellow_at is not None:
+        return min(clock.yellow_at, timezone.now())
+    return timezone.now()
+
+
 def _warn(marks, level: str) -> None:
-    now = timezone.now()
     label = "黄牌" if level == "yellow" else "红牌"
     for mark in marks:
         with transaction.atomic():
@@ -166,7 +179,7 @@ def _warn(marks, level: str) -> None:
                         region_id=ticket.region_id,
                         category=ticket.category,
                         due_at=mark.due_at,
-                        at=now,
+                        at=_crossed(mark, level),
                     )
             except IntegrityError:  # the same crossing told twice
                 continue

@@ -26,7 +26,7 @@ from onething.catalog.models import Item, PublishState
 from onething.core import text
 from onething.directory.models import Department, Hall, Region
 from onething.hotline import deadlines, recurrences, rules
-from onething.hotline.machines import CALLER, OPERATOR, TICKET, WINDOW
+from onething.hotline.machines import CALLER, OPERATOR, SYSTEM, TICKET, WINDOW
 from onething.hotline.models import Ticket
 from onething.kernel.errors import Invalid
 from onething.workflow.engine import create
@@ -180,9 +180,8 @@ def flag(value: Any, field: str) -> bool:
 
 
 def in_region(region: Region, within: Region | None) -> bool:
-    return (
-        within is None or region.code in within.path.split("/") or region.path.startswith(f"{within.path}/")
-    )
+    """Whether ``region`` is ``within`` or below it (None: anywhere)."""
+    return within is None or region.code == within.code or region.path.startswith(f"{within.path}/")
 
 
 # ------------------------------------------------------------------------------ filing
@@ -210,6 +209,8 @@ def file(
         raise Invalid("办不成事窗口受理的工单，来源渠道应为 window（办不成事反映窗口）", "channel")
     if role == CALLER and channel not in ("web", "mobile"):
         raise Invalid("网上反映的来源渠道应为 web（网站）或 mobile（移动端）", "channel")
+    if role == SYSTEM and channel != "open311":
+        raise Invalid("外部系统提交的工单，来源渠道应为 open311", "channel")
     received_at = received_moment(data.get("received_at"), now)
     if role == CALLER:  # a person's own submission is received when it is sent
         received_at = now
@@ -230,6 +231,8 @@ def file(
         phone = phone or actor.phone
     if anonymous:
         name, phone, caller = "", "", None
+        if role == CALLER:  # an anonymous 举报 online leaves no trace of who sent it
+            actor = None
     address = text.clean(data.get("address"), "address", max_length=rules.ADDRESS_MAX)
     lat = coordinate(data.get("lat"), "lat", 90)
     long = coordinate(data.get("long"), "long", 180)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onething.core import text
-from onething.hotline import deadlines, rules
+from onething.hotline import access, deadlines, rules
 from onething.hotline.machines import TICKET
 from onething.hotline.models import Ticket
 from onething.hotline.service import note
@@ -73,6 +73,11 @@ def merge(primary: Ticket | str, members: Any, actor, *, roles, reason: Any = ""
         joined = []
         for number in numbers:
             member = rows[number]
+            member_roles = _roles_on(actor, member, roles)
+            if member.status == T.MERGED and member_roles & TICKET.events["merge"].roles:
+                # named, with where it is: the engine alone would only say the state refuses it
+                into = Ticket.objects.filter(pk=member.primary_id).values_list("number", flat=True).first()
+                raise Conflict(f"工单 {number} 已合并至工单 {into}，请先取消那次合并", "members")
             if (
                 member.region_id != head.region_id
                 and member.region.path.split("/")[:2] != head.region.path.split("/")[:2]
@@ -84,7 +89,7 @@ def merge(primary: Ticket | str, members: Any, actor, *, roles, reason: Any = ""
                 TICKET,
                 member,
                 "merge",
-                roles=roles,
+                roles=member_roles,
                 actor=actor,
                 at=now,
                 reason=reason,
@@ -102,6 +107,16 @@ def merge(primary: Ticket | str, members: Any, actor, *, roles, reason: Any = ""
     return head
 
 
+def _roles_on(actor, member: Ticket, roles) -> set[str]:
+    """The actor's roles on this member — not the primary's: an operator of one county
+    cannot pull in another county's ticket by naming it. A ticket out of scope is not found."""
+    if not getattr(actor, "is_authenticated", False):
+        return set(roles)
+    if not access.may_read(actor, member):
+        raise NotFound(f"未找到工单“{member.number}”", "members")
+    return set(roles) & access.roles_for(actor, member)
+
+
 def unmerge(member: Ticket | str, actor, *, roles, reason: Any, now=None) -> Ticket:
     now = now or timezone.now()
     reason = note(reason, "reason")
@@ -112,7 +127,9 @@ def unmerge(member: Ticket | str, actor, *, roles, reason: Any, now=None) -> Tic
         member = rows[number]
         if member.status != T.MERGED or member.primary_id is None:
             raise Conflict(f"工单 {number} 未合并办理", "number")
-        head = rows[first]
+        head = rows.get(first)
+        if head is None or head.pk != member.primary_id:  # merged elsewhere since it was read
+            raise Conflict(f"工单 {number} 的合并关系刚刚发生变化，请刷新后重试", "number")
         restored = member.merged_state
         engine.fire(
             TICKET,

@@ -373,6 +373,9 @@ def resolve(ticket, actor, *, roles, reply: Any, source: Any = "", now=None) -> 
     with transaction.atomic():
         ticket = locked(ticket)
         _fire(ticket, "resolve", roles, actor, now, reply, source=source)
+        if Ticket.objects.filter(primary=ticket, status=T.MERGED).exists():
+            # closed on the spot, its members would wait ``merged`` for a finish that never comes
+            raise Conflict("该工单有合并办理的工单，不能当场答复办结：请派单办理，或先取消合并", "number")
         ticket.reply, ticket.replied_at, ticket.replied_by = reply, now, actor
         ticket.answered_from = source
         ticket.finished_at = now
