@@ -7,6 +7,7 @@ class HotlineConfig(AppConfig):
     verbose_name = "12345与办不成事"
 
     def ready(self) -> None:
-        from onething.hotline import deadlines, machines  # noqa: F401 - they register themselves
+        from onething.hotline import deadlines, machines, recurrences  # noqa: F401 - they register themselves
 
         deadlines.register_clocks()
+        recurrences.register_clocks()
