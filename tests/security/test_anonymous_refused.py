@@ -22,12 +22,14 @@ PUBLIC_PAGES = {
     "admin:login": "登录页",
     "cases:verify": "扫描通知书二维码核验真伪（公开）",
     "cases:verify_notice": "扫描通知书二维码核验真伪（公开）",
+    "hotline:follow": "12345工单凭编号和查询码查询进度（公开，匿名举报人也用）",
+    "hotline:follow_ticket": "12345工单凭编号和查询码查询进度（公开，匿名举报人也用）",
 }
 #: portal pages for staff, wherever they are mounted (names or routes containing these words)
 STAFF_WORDS = re.compile(
     r"desk|clerk|window|approv|supervis|staff|backoffice|workbench|oversight|dashboard|intake"
 )
-STAFF_PREFIXES = ("admin/", "cases/")
+STAFF_PREFIXES = ("admin/", "cases/", "hotline/")
 
 SAMPLE = {"int": "1", "str": "x1", "slug": "x1", "uuid": "00000000-0000-0000-0000-000000000001", "path": "x1"}
 

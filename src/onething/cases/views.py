@@ -106,6 +106,11 @@ def my_applications(request):
         "rectifications": bool(held & {"department_admin", "hall_manager", "supervisor", "platform_admin"}),
         "appeals": bool(held & {"supervisor", "platform_admin"}),
         "received": bool(held),
+        # 12345 (templates may link to hotline's pages; role names, no import of hotline)
+        "hotline": bool(
+            held & {"hotline_operator", "hotline_handler", "department_admin", "supervisor", "platform_admin"}
+        ),
+        "not_done": bool(held & {"window_clerk", "hall_manager"}),
     }
     context = {"applications": apps, "staff": staff, "drafts": drafts.open_drafts(request.user)[:20]}
     return render(request, "cases/my_list.html", context)
