@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # field names in messages by the app a request is for (core.text.register_surface)
+    "onething.core.middleware.SurfaceLabels",
     # last, so its refusals still pass through CSP and the other headers on the way out
     "onething.core.middleware.RefuseUnstorableInput",
 ]

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
+from onething.core import text
 from onething.core.text import refused
 from onething.kernel.text import TextError, check_json, text_problem
 
@@ -105,5 +106,25 @@ class RefuseUnstorableInput:
             error.code, error.message = "not_found", "未找到"
         if request.path_info.startswith("/api/"):
             return JsonResponse(error.body(), status=error.status, json_dumps_params={"ensure_ascii": False})
+        if request.path_info.startswith("/open311/"):  # GeoReport v2's error form
+            body = [{"code": error.status, "description": error.message}]
+            return JsonResponse(
+                body, status=error.status, safe=False, json_dumps_params={"ensure_ascii": False}
+            )
         template = "404.html" if exc.status == 404 else "400.html"
         return render(request, template, {"message": error.message}, status=error.status)
+
+
+class SurfaceLabels:
+    """Field names in messages by the app a request is for (``text.register_surface``): a
+    12345 form's ``address`` is 地址, a case's is 邮寄地址."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        labels = text.surface_labels(request.path_info)
+        if not labels:
+            return self.get_response(request)
+        with text.labelled(labels):
+            return self.get_response(request)

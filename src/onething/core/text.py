@@ -4,7 +4,11 @@
   schemas (django-ninja / pydantic): the same limits, documented in the OpenAPI document.
 * :func:`clean` and friends — for domain functions and web forms: they raise an
   :class:`ApiError` (400) whose message names the field in Chinese.
-* :data:`LABELS` — the Chinese name of every input field the platform takes.
+* :data:`LABELS` — the Chinese name of every input field the platform takes; an app whose
+  fields share a name with another's but mean something else (12345's ``address`` is where the
+  matter happened, a case's is where the result is mailed) registers its own names for its
+  pages and API (:func:`register_surface`), applied per request by
+  ``core.middleware.SurfaceLabels`` or around a call by :func:`labelled`.
 
 The gateway middleware (``core.middleware``) refuses unstorable characters anywhere in a
 request before a view runs; the types here add each field's own limits.
@@ -12,7 +16,10 @@ request before a view runs; the types here add each field's own limits.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, WithJsonSchema
@@ -131,21 +138,54 @@ EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 
 
+#: the labels in force for this request or call, over :data:`LABELS` (see :func:`labelled`)
+_OVERLAY: ContextVar[Mapping[str, str] | None] = ContextVar("onething_labels", default=None)
+#: URL path prefixes → the labels of the app they belong to (:func:`register_surface`)
+SURFACES: list[tuple[tuple[str, ...], Mapping[str, str]]] = []
+
+
+def register_surface(prefixes: tuple[str, ...], labels: Mapping[str, str]) -> None:
+    """Requests under ``prefixes`` name their fields by ``labels`` first."""
+    SURFACES.append((tuple(prefixes), dict(labels)))
+
+
+def surface_labels(path: str) -> Mapping[str, str]:
+    for prefixes, labels in SURFACES:
+        if path.startswith(prefixes):
+            return labels
+    return {}
+
+
+@contextlib.contextmanager
+def labelled(labels: Mapping[str, str]) -> Iterator[None]:
+    """Name fields by ``labels`` first while the block runs."""
+    token = _OVERLAY.set({**(_OVERLAY.get() or {}), **labels})
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
+
+
+def _known(field: str) -> str | None:
+    overlay = _OVERLAY.get() or {}
+    return overlay[field] if field in overlay else LABELS.get(field)
+
+
 def label(field: str | None) -> str:
     """The Chinese name of ``field`` (its last part for ``form.mother.name``-style paths)."""
     if not field:
         return "请求"
-    if field in LABELS:
-        return LABELS[field]
+    if (name := _known(field)) is not None:
+        return name
     head = field.split(".", 1)[0]
-    return LABELS.get(head, field)
+    return _known(head) or field
 
 
 def refused(field: str | None, reason: str, status: int = 400) -> ApiError:
     """The error for a refused value: “<label>”<reason>, with the field for the client."""
     name = label(field)
     # a named field speaks for itself; a place inside a document ("form.mother.name") is added
-    where = f"（{field}）" if field and field not in LABELS and name != field else ""
+    where = f"（{field}）" if field and _known(field) is None and name != field else ""
     return ApiError(status, "invalid", f"“{name}”{reason}{where}", field)
 
 

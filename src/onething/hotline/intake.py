@@ -31,39 +31,6 @@ from onething.hotline.models import Ticket
 from onething.kernel.errors import Invalid
 from onething.workflow.engine import create
 
-text.LABELS.update(
-    {
-        "category": "诉求类型",
-        "complexity": "复杂程度",
-        "channel": "来源渠道",
-        "received_at": "受理时间",
-        "content": "诉求内容",
-        "region": "所属区划",
-        "caller": "诉求人",
-        "caller.name": "诉求人姓名",
-        "caller.phone": "联系电话",
-        "anonymous": "匿名",
-        "address": "地址",
-        "lat": "纬度",
-        "long": "经度",
-        "application": "相关办件",
-        "item": "相关事项",
-        "department": "部门",
-        "hall": "大厅",
-        "redirect": "不予受理事项",
-        "reply": "答复内容",
-        "note": "说明",
-        "reason": "理由",
-        "satisfaction": "回访结果",
-        "score": "评价",
-        "comment": "评价意见",
-        "days": "延长工作日",
-        "number": "工单编号",
-        "code": "查询码",
-        "members": "合并的工单",
-    }
-)
-
 PHONE = re.compile(r"^[0-9+\-() ]{3,20}$")
 LOOKUP_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 #: how far back a received moment may lie (a letter read late), and how far ahead (clock skew)

@@ -45,15 +45,6 @@ from onething.search import engine, regions
 from onething.search.normalize import fold, runs
 from onething.search.query import MAX_LENGTH, ParsedQuery, parse
 
-text.LABELS.update(
-    {
-        "title": "标题",
-        "keywords": "关键词",
-        "item_code": "相关事项编码",
-        "published": "发布",
-    }
-)
-
 #: what an operator reads out, at most (a guide's full text is one tap away)
 SUMMARY_MAX = 600
 #: articles read per search at most (the SQL prefilter keeps this far above what matches)

@@ -97,6 +97,44 @@ def policy_code(clock: str) -> str:
     return f"hotline.{clock}"
 
 
+#: the Chinese names of 12345's fields in messages ("“诉求内容”必填"), in force on its pages and
+#: API (``apps`` registers them with ``core.text``): several share a name with another app's
+#: field that means something else (``address``, ``code``, ``note``)
+LABELS = {
+    "category": "诉求类型",
+    "complexity": "复杂程度",
+    "channel": "来源渠道",
+    "received_at": "受理时间",
+    "content": "诉求内容",
+    "region": "所属区划",
+    "caller": "诉求人",
+    "caller.name": "诉求人姓名",
+    "caller.phone": "联系电话",
+    "anonymous": "匿名",
+    "address": "地址",
+    "lat": "纬度",
+    "long": "经度",
+    "application": "相关办件",
+    "item": "相关事项",
+    "department": "部门",
+    "hall": "大厅",
+    "redirect": "不予受理事项",
+    "reply": "答复内容",
+    "note": "说明",
+    "reason": "理由",
+    "satisfaction": "回访结果",
+    "score": "评价",
+    "comment": "评价意见",
+    "days": "延长工作日",
+    "number": "工单编号",
+    "code": "查询码",
+    "members": "合并的工单",
+    "title": "标题",
+    "keywords": "关键词",
+    "item_code": "相关事项编码",
+    "published": "发布",
+}
+
 #: 回访结果
 SATISFACTION = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 #: the caller's rating of the reply (1–5, 5 best), like 好差评's levels
