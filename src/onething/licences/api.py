@@ -59,11 +59,11 @@ class ChangeIn(Schema):
     reason_code: Text(12) | None = None
 
 
-class VerifyIn(Schema):
+class CredentialVerifyIn(Schema):
     credential: Text(20000)
 
 
-class VerifyOut(Schema):
+class CredentialVerifyOut(Schema):
     genuine: bool
     message: str
     identifier: str
@@ -105,7 +105,7 @@ class ConsentList(Schema):
     results: list[ConsentOut]
 
 
-class UseOut(Schema):
+class LicenceUseOut(Schema):
     at: str
     licence: str
     licence_name: str
@@ -116,8 +116,8 @@ class UseOut(Schema):
     reason: str
 
 
-class UseList(Schema):
-    results: list[UseOut]
+class LicenceUseList(Schema):
+    results: list[LicenceUseOut]
 
 
 class ShareIn(Schema):
@@ -255,7 +255,7 @@ def withdraw_consent(request: HttpRequest, consent_id: RowId) -> dict:
     return consent_out(wallet.withdraw(request.user, consent))
 
 
-@me_router.get("/uses", response=responses(UseList, 401), summary="我的证照使用记录")
+@me_router.get("/uses", response=responses(LicenceUseList, 401), summary="我的证照使用记录")
 def my_uses(request: HttpRequest) -> dict:
     rows = LicenceUse.objects.filter(licence__holder_id__in=access.holder_ids(request.user)).select_related(
         "licence", "department"
@@ -274,8 +274,10 @@ def issued(request: HttpRequest, status: Text(10) | None = None) -> dict:
     return {"results": [licence_out(lic, request.user) for lic in rows.order_by("-id")[:500]]}
 
 
-@router.post("/verify", auth=None, response=responses(VerifyOut), summary="核验电子证照凭证（公开）")
-def verify(request: HttpRequest, payload: VerifyIn) -> dict:
+@router.post(
+    "/verify", auth=None, response=responses(CredentialVerifyOut), summary="核验电子证照凭证（公开）"
+)
+def verify(request: HttpRequest, payload: CredentialVerifyIn) -> dict:
     return credentials.verify(payload.credential).as_dict()
 
 

@@ -142,6 +142,9 @@ class PlanOut(BaseModel):
 
 
 class NamedOut(Schema):
+    """Something referred to by code and name (a region, a department, an item, a hall); the
+    12345 tickets use it too, so the OpenAPI document has one ``NamedOut``."""
+
     code: str
     name: str
 

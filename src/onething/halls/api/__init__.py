@@ -98,7 +98,7 @@ def halls(request: HttpRequest, region: Text(12) | None = None) -> dict:
     return {"results": [hall_out(h, sessions) for h in rows.order_by("region__path", "code")]}
 
 
-class TicketIn(Schema):
+class QueueTicketIn(Schema):
     hall: Text(40)
     service: Text(40)
     id_number: Text(18) | None = None
@@ -108,7 +108,7 @@ class TicketIn(Schema):
     application: Text(40) | None = None
 
 
-class TicketOut(Schema):
+class QueueTicketOut(Schema):
     id: int
     number: str
     service: str
@@ -129,7 +129,7 @@ class CalledTicket(Schema):
     calls: int
 
 
-class CallOut(Schema):
+class QueueCallOut(Schema):
     ticket: CalledTicket
 
 
@@ -160,8 +160,10 @@ def called_out(ticket: Ticket) -> dict:
     }
 
 
-@queue_router.post("/tickets", response=responses(TicketOut, 401, 403, 404, 409, status=201), summary="取号")
-def take_ticket(request: HttpRequest, payload: TicketIn):
+@queue_router.post(
+    "/tickets", response=responses(QueueTicketOut, 401, 403, 404, 409, status=201), summary="取号"
+)
+def take_ticket(request: HttpRequest, payload: QueueTicketIn):
     hall = Hall.objects.select_related("region").filter(code=payload.hall).first()
     if hall is None:
         raise NotFound("未找到该大厅", "hall")
@@ -182,7 +184,9 @@ def take_ticket(request: HttpRequest, payload: TicketIn):
     return Status(201, ticket_out(ticket))
 
 
-@queue_router.get("/tickets/{ticket_id}", response=responses(TicketOut, 401, 404), summary="排队号与等候人数")
+@queue_router.get(
+    "/tickets/{ticket_id}", response=responses(QueueTicketOut, 401, 404), summary="排队号与等候人数"
+)
 def get_ticket(request: HttpRequest, ticket_id: RowId) -> dict:
     ticket = Ticket.objects.select_related("service", "window").filter(pk=ticket_id).first()
     user = request.auth
@@ -195,7 +199,7 @@ def get_ticket(request: HttpRequest, ticket_id: RowId) -> dict:
 
 @queue_router.post(
     "/windows/{window}/call-next",
-    response={**responses(CallOut, 401, 404, 409), 204: None},
+    response={**responses(QueueCallOut, 401, 404, 409), 204: None},
     summary="呼叫下一位（无人等候时 204）",
 )
 def call_next(request: HttpRequest, window: Text(40)):
@@ -223,7 +227,7 @@ def session_out(session: WindowSession) -> dict:
     }
 
 
-class ReasonIn(Schema):
+class PauseIn(Schema):
     reason: Text(200) = ""
 
 
@@ -249,7 +253,7 @@ def sign_out(request: HttpRequest):
 
 
 @queue_router.post("/session/pause", response=responses(SessionOut, 401, 404, 409), summary="暂停服务")
-def pause(request: HttpRequest, payload: ReasonIn) -> dict:
+def pause(request: HttpRequest, payload: PauseIn) -> dict:
     return session_out(queue.pause(request.auth, payload.reason))
 
 
@@ -258,23 +262,29 @@ def resume(request: HttpRequest) -> dict:
     return session_out(queue.resume(request.auth))
 
 
-@queue_router.post("/tickets/{ticket_id}/finish", response=responses(CallOut, 401, 404, 409), summary="办结")
+@queue_router.post(
+    "/tickets/{ticket_id}/finish", response=responses(QueueCallOut, 401, 404, 409), summary="办结"
+)
 def finish(request: HttpRequest, ticket_id: RowId) -> dict:
     return called_out(queue.finish(request.auth, ticket_id))
 
 
-@queue_router.post("/tickets/{ticket_id}/no-show", response=responses(CallOut, 401, 404, 409), summary="过号")
+@queue_router.post(
+    "/tickets/{ticket_id}/no-show", response=responses(QueueCallOut, 401, 404, 409), summary="过号"
+)
 def no_show(request: HttpRequest, ticket_id: RowId) -> dict:
     return called_out(queue.no_show(request.auth, ticket_id))
 
 
-@queue_router.post("/tickets/{ticket_id}/recall", response=responses(CallOut, 401, 404, 409), summary="重呼")
+@queue_router.post(
+    "/tickets/{ticket_id}/recall", response=responses(QueueCallOut, 401, 404, 409), summary="重呼"
+)
 def recall(request: HttpRequest, ticket_id: RowId) -> dict:
     return called_out(queue.recall(request.auth, ticket_id))
 
 
 @queue_router.post(
-    "/tickets/{ticket_id}/transfer", response=responses(CallOut, 401, 404, 409), summary="转移"
+    "/tickets/{ticket_id}/transfer", response=responses(QueueCallOut, 401, 404, 409), summary="转移"
 )
 def transfer(request: HttpRequest, ticket_id: RowId, payload: TransferIn) -> dict:
     ticket = queue.transfer(

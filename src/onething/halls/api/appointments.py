@@ -21,7 +21,7 @@ from onething.accounts.auth import authenticated
 from onething.core.errors import responses
 from onething.core.text import Date, RowId, Text
 from onething.halls import booking
-from onething.halls.api import TicketOut, ticket_out
+from onething.halls.api import QueueTicketOut, ticket_out
 from onething.halls.models import Appointment
 
 slots_router = Router(tags=["halls"], auth=authenticated)
@@ -151,7 +151,7 @@ def reschedule(request: HttpRequest, appointment_id: RowId, payload: RescheduleI
 
 @appointments_router.post(
     "/{appointment_id}/arrive",
-    response=responses(TicketOut, 401, 403, 404, 409, status=201),
+    response=responses(QueueTicketOut, 401, 403, 404, 409, status=201),
     summary="到达签到（取得排队号）",
 )
 def arrive(request: HttpRequest, appointment_id: RowId):

@@ -18,7 +18,7 @@ from onething.kernel.errors import NotFound
 router = Router(tags=["halls"], auth=authenticated)
 
 
-class Figures(Schema):
+class QueueFigures(Schema):
     volume: int
     served: int
     called: int
@@ -34,28 +34,28 @@ class Figures(Schema):
     transfer_rate: float | None
 
 
-class WindowFigures(Figures):
+class WindowFigures(QueueFigures):
     window: str
     hall: str
     number: str
     name: str
 
 
-class StaffFigures(Figures):
+class StaffFigures(QueueFigures):
     staff: str
     name: str
 
 
-class ServiceFigures(Figures):
+class ServiceFigures(QueueFigures):
     service: str
     name: str
 
 
-class DayFigures(Figures):
+class DayFigures(QueueFigures):
     day: str
 
 
-class HourFigures(Figures):
+class HourFigures(QueueFigures):
     hour: int
 
 
@@ -68,7 +68,7 @@ class HallFigures(Schema):
     services: list[ServiceFigures]
     days: list[DayFigures]
     hours: list[HourFigures]
-    totals: Figures
+    totals: QueueFigures
 
 
 @router.get(

@@ -57,7 +57,7 @@ class RankedRow(FigureRow):
     rank: int
 
 
-class Figures(Schema):
+class RatingFigures(Schema):
     region: str
     first: str = Field(alias="from")
     to: str
@@ -83,7 +83,7 @@ def _scope(request: HttpRequest, region: str | None):
 
 @router.get(
     "/figures",
-    response=responses(Figures, 400, 401, 404),
+    response=responses(RatingFigures, 400, 401, 404),
     by_alias=True,
     summary="好差评统计（好评率、差评率、差评整改率、回访率、主动评价率、平均分）",
 )

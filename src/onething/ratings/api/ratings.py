@@ -54,7 +54,7 @@ class RatingCreated(Schema):
     rectification: RectificationBrief | None
 
 
-class RectificationOut(Schema):
+class MyRectificationOut(Schema):
     id: int
     status: str
     status_name: str
@@ -67,7 +67,7 @@ class RectificationOut(Schema):
     closed_at: str | None
 
 
-class RatingOut(Schema):
+class MyRatingOut(Schema):
     id: int
     application: str | None
     ticket: int | None
@@ -81,7 +81,7 @@ class RatingOut(Schema):
     bad_reason: str
     reason_text: str
     created_at: str
-    rectification: RectificationOut | None
+    rectification: MyRectificationOut | None
 
 
 class WaitingOut(Schema):
@@ -91,7 +91,7 @@ class WaitingOut(Schema):
 
 
 class MyRatings(Schema):
-    results: list[RatingOut]
+    results: list[MyRatingOut]
     waiting: list[WaitingOut]
 
 

@@ -103,7 +103,7 @@ class AppealList(Schema):
     results: list[AppealOut]
 
 
-class VerifyIn(Schema):
+class RectificationVerifyIn(Schema):
     verify_note: Text(NOTE, multiline=True)
     outcome: Text(20)
     plan: Text(NOTE, multiline=True) = ""
@@ -124,7 +124,7 @@ class AppealIn(Schema):
     statement: Text(NOTE, multiline=True)
 
 
-class DecideIn(Schema):
+class AppealDecisionIn(Schema):
     uphold: Flag
     decision_note: Text(NOTE, multiline=True)
 
@@ -274,7 +274,7 @@ def _after(request: HttpRequest, rect: Rectification) -> dict:
     response=responses(RectificationOut, 401, 403, 404, 409),
     summary="回访核实（责任单位）：记录回访情况与核实结论",
 )
-def verify_rectification(request: HttpRequest, rect_id: RowId, payload: VerifyIn) -> dict:
+def verify_rectification(request: HttpRequest, rect_id: RowId, payload: RectificationVerifyIn) -> dict:
     rect = _rect(request.user, rect_id)
     rectifications.verify(
         rect,
@@ -352,7 +352,7 @@ def get_appeal(request: HttpRequest, appeal_id: RowId) -> dict:
     response=responses(AppealOut, 401, 403, 404, 409),
     summary="复核申诉（督查人员，不得为被评价单位人员）：成立或不成立",
 )
-def decide_appeal(request: HttpRequest, appeal_id: RowId, payload: DecideIn) -> dict:
+def decide_appeal(request: HttpRequest, appeal_id: RowId, payload: AppealDecisionIn) -> dict:
     appeal = _appeal(request.user, appeal_id)
     appeals.decide(
         appeal,

@@ -80,13 +80,13 @@ class RequestOut(Schema):
     actions: list[str]
 
 
-class DecisionIn(Schema):
+class SharingApprovalIn(Schema):
     reason: Text(2000, multiline=True) = ""
     valid_until: Text(10) | None = None
     daily_quota: Int(1, 1_000_000) | None = None
 
 
-class ReasonIn(Schema):
+class SharingReasonIn(Schema):
     reason: Text(2000, multiline=True) = ""
 
 
@@ -103,7 +103,7 @@ class QueryOut(Schema):
     call: int
 
 
-class CallOut(Schema):
+class SharingCallOut(Schema):
     id: int
     sequence: int | None
     at: str
@@ -120,11 +120,11 @@ class CallOut(Schema):
     reason: str
 
 
-class CallList(Schema):
-    results: list[CallOut]
+class SharingCallList(Schema):
+    results: list[SharingCallOut]
 
 
-class UseOut(Schema):
+class SharingUseOut(Schema):
     at: str
     department: str
     resource: str
@@ -133,8 +133,8 @@ class UseOut(Schema):
     fields: list[str]
 
 
-class UseList(Schema):
-    results: list[UseOut]
+class SharingUseList(Schema):
+    results: list[SharingUseOut]
 
 
 class DisputeIn(Schema):
@@ -270,7 +270,7 @@ def _after(request: HttpRequest, found) -> dict:
     response=responses(RequestOut, 401, 403, 404, 409),
     summary="审核通过 / 同意共享（数据主管部门审核；有条件共享由提供部门批准）",
 )
-def approve_request(request: HttpRequest, request_id: RowId, payload: DecisionIn) -> dict:
+def approve_request(request: HttpRequest, request_id: RowId, payload: SharingApprovalIn) -> dict:
     found = sharing_requests.approve(
         request.user,
         request_id,
@@ -286,12 +286,12 @@ def approve_request(request: HttpRequest, request_id: RowId, payload: DecisionIn
     response=responses(RequestOut, 401, 403, 404, 409),
     summary="不予共享（须说明理由）",
 )
-def refuse_request(request: HttpRequest, request_id: RowId, payload: ReasonIn) -> dict:
+def refuse_request(request: HttpRequest, request_id: RowId, payload: SharingReasonIn) -> dict:
     return _after(request, sharing_requests.refuse(request.user, request_id, reason=payload.reason))
 
 
 def _action(name: str, summary: str):
-    def handler(request: HttpRequest, request_id: RowId, payload: ReasonIn) -> dict:
+    def handler(request: HttpRequest, request_id: RowId, payload: SharingReasonIn) -> dict:
         return _after(
             request, sharing_requests.ACTIONS[name](request.user, request_id, reason=payload.reason)
         )
@@ -322,12 +322,16 @@ def query(request: HttpRequest, payload: QueryIn) -> dict:
     return {"data": answer.data, "found": answer.found, "call": answer.call.pk}
 
 
-@router.get("/calls", response=responses(CallList, 401, 404), summary="调用记录（提供部门、数据主管部门）")
+@router.get(
+    "/calls", response=responses(SharingCallList, 401, 404), summary="调用记录（提供部门、数据主管部门）"
+)
 def list_calls(request: HttpRequest, request_id: Annotated[RowId, Query(alias="request")]) -> dict:
     return {"results": [call_out(c) for c in gateway.calls_of(request.user, request_id)]}
 
 
-@router.get("/me/uses", response=responses(UseList, 401), summary="谁用了我的数据（本人及本人授权的企业）")
+@router.get(
+    "/me/uses", response=responses(SharingUseList, 401), summary="谁用了我的数据（本人及本人授权的企业）"
+)
 def my_data_uses(request: HttpRequest) -> dict:
     calls = gateway.calls_about(disputes.subjects_of(request.user))
     return {
