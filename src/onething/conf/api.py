@@ -31,6 +31,7 @@ from onething.halls.api import router as halls_router
 from onething.halls.api.appointments import appointments_router, slots_router
 from onething.halls.api.figures import router as figures_router
 from onething.hotline.api.hotline import router as hotline_router
+from onething.hotline.api.ledger import router as hotline_ledger_router
 from onething.hotline.api.tickets import router as tickets_router
 from onething.kernel.errors import DomainError
 from onething.licences.api import me_router as my_licences_router
@@ -177,3 +178,4 @@ api.add_router("/ratings", rectifications_router)
 api.add_router("/ratings", rating_figures_router)
 api.add_router("/tickets", tickets_router)
 api.add_router("/hotline", hotline_router)
+api.add_router("/hotline", hotline_ledger_router)
