@@ -48,7 +48,7 @@ def manage(env: dict[str, str], *args: str) -> str:
 def prepare(env: dict[str, str]) -> str:
     """Migrate, load the demo and return a bearer token for zhangsan."""
     manage(env, "migrate", "-v0")
-    manage(env, "load_demo", "--without-ratings")
+    manage(env, "load_demo", "--without-ratings", "--without-hotline")
     return manage(env, "token", "create", "zhangsan").strip().splitlines()[-1]
 
 

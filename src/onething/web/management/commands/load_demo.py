@@ -17,6 +17,11 @@ class Command(BaseCommand):
             action="store_true",
             help="不载入好差评演示（张三的待评价办件与生成的四个月评价）；测试基线使用",
         )
+        parser.add_argument(
+            "--without-hotline",
+            action="store_true",
+            help="不载入12345演示（知识库、生成的四个月工单与红黄牌）；测试基线使用",
+        )
 
     def handle(self, **options):
         import json
@@ -44,4 +49,9 @@ class Command(BaseCommand):
             from onething.ratings.demo import create_demo_ratings
 
             for line in create_demo_ratings():
+                self.stdout.write(line)
+        if not options["without_hotline"]:
+            from onething.hotline.demo import create_demo_hotline
+
+            for line in create_demo_hotline():
                 self.stdout.write(line)
