@@ -17,6 +17,15 @@ Then it times ``clocks.scan.scan`` (the periodic task's work, batches of ``scan.
 
 and prints the plans of the candidate read (a bitmap over the two partial indexes) and of a
 marking batch (by primary key).
+
+``--ticket-clocks N`` adds N open 12345 ticket clocks (owner kind ``hotline.ticket``, the
+policies seeded by the hotline migration) among the case clocks: by ``g % 20`` 10 % ``dispatch``
+(natural hours, due 30 minutes overdue to 60 minutes ahead), 15 % ``sign``, 60 % ``finish`` and 15 %
+``revisit`` (working days, due 2 days overdue to 12 days ahead at local midnights, yellow 1 day
+before). The hotline's own callbacks are replaced by counting ones (there are no ticket rows
+to lock), as for ``bench.ticket``; the output counts the marks told per owner kind.
+
+    .venv/bin/python bench/clock_scan.py --clocks 1000000 --ticket-clocks 1000000
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ DB = "bench_clocks_scan"
 TZ = "Asia/Shanghai"
 TODAY = dt.date(2026, 11, 23)  # a Monday
 KIND = "bench.ticket"
+TICKET_KIND = "hotline.ticket"
 
 
 def recreate_database() -> None:
@@ -102,6 +112,50 @@ def populate(clocks: int) -> dict:
     return {"running_clocks": count, "by_unit": by_unit, "table_with_indexes": size}
 
 
+def populate_tickets(clocks: int) -> dict:
+    """Open ticket clocks of the four stage names, under the hotline's seeded policies."""
+    from onething.clocks.models import ClockPolicy
+
+    if clocks <= 0:
+        return {}
+    ids = dict(ClockPolicy.objects.filter(code__startswith="hotline.").values_list("code", "pk"))
+    midnight = f"(TIMESTAMP '{TODAY}' AT TIME ZONE '{TZ}')"
+    now = f"({midnight} + INTERVAL '10 hours')"
+    slot = "(g % 20)"
+    name = f"(CASE WHEN {slot} < 2 THEN 'dispatch' WHEN {slot} < 5 THEN 'sign' WHEN {slot} < 17 THEN 'finish' ELSE 'revisit' END)"
+    policy = (
+        f"(CASE WHEN {slot} < 2 THEN {ids['hotline.dispatch']} WHEN {slot} < 5 THEN {ids['hotline.sign']} "
+        f"WHEN {slot} < 17 THEN {ids['hotline.finish.complaint']} ELSE {ids['hotline.revisit']} END)"
+    )
+    hours = f"({slot} < 2)"
+    unit = f"(CASE WHEN {hours} THEN 'natural_hours' ELSE 'working_days' END)"
+    days = "(((g * 7) % 15) - 2)"  # -2 … 12 days
+    minutes = "((((g / 20) * 37 + g % 20) % 90) - 30)"  # -30 … +60 minutes, every minute taken
+    due = f"(CASE WHEN {hours} THEN {now} + {minutes} * INTERVAL '1 minute' ELSE {midnight} + ({days} + 1) * INTERVAL '1 day' END)"
+    yellow = f"(CASE WHEN {hours} THEN {now} + ({minutes} - 20) * INTERVAL '1 minute' ELSE {midnight} + {days} * INTERVAL '1 day' END)"
+    t0 = time.perf_counter()
+    with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO clocks_clock (owner_kind, owner_id, name, policy_id, policy_version, region_id, unit, "
+            '"limit", rule, lead, yellow_audience, red_audience, started_at, paused_at, paused, extension, '
+            "due_at, yellow_at, running, warning, warned_at, stopped_at) "
+            f"SELECT '{TICKET_KIND}', g::text, {name}, {policy}, 1, NULL, {unit}, 1, 'third', 0, 'owner', "
+            f"'owner supervisor', {now} - INTERVAL '3 days', NULL, 0, 0, {due}, {yellow}, true, '', NULL, NULL "
+            f"FROM generate_series(1::bigint, {clocks}) g"
+        )
+        conn.execute("VACUUM ANALYZE clocks_clock")
+        load_seconds = time.perf_counter() - t0
+        by_name = dict(
+            conn.execute(
+                "SELECT name, COUNT(*) FROM clocks_clock WHERE owner_kind = %s GROUP BY name", [TICKET_KIND]
+            ).fetchall()
+        )
+        total = conn.execute("SELECT COUNT(*) FROM clocks_clock WHERE running").fetchone()[0]
+        size = conn.execute("SELECT pg_size_pretty(pg_total_relation_size('clocks_clock'))").fetchone()[0]
+    print(f"loaded {clocks} ticket clocks in {load_seconds:.1f}s", file=sys.stderr)
+    return {"ticket_clocks": by_name, "running_clocks_total": total, "table_with_indexes_total": size}
+
+
 def explain(now: dt.datetime) -> str:
     """Plans of the two statements: the candidate read and one marking batch."""
     from django.db import connection, transaction
@@ -128,7 +182,12 @@ def timed_scan(now: dt.datetime, told: list) -> dict:
     t0 = time.perf_counter()
     result = scan.scan(now)
     seconds = time.perf_counter() - t0
+    kinds: dict[str, int] = {}
+    for marks in told:
+        for mark in marks:
+            kinds[mark.owner_kind] = kinds.get(mark.owner_kind, 0) + 1
     return {
+        "marks_by_kind": kinds,
         "now": now.isoformat(),
         "candidates": result.candidates,
         "red": result.red,
@@ -142,6 +201,7 @@ def timed_scan(now: dt.datetime, told: list) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clocks", type=int, default=1_000_000)
+    parser.add_argument("--ticket-clocks", type=int, default=0, help="open 12345 ticket clocks besides")
     args = parser.parse_args()
     recreate_database()
     setup_django(Path(tempfile.mkdtemp(prefix="bench-clocks-")))
@@ -152,6 +212,9 @@ def main() -> None:
     told: list = []
     registry.register(KIND, on_yellow=told.append, on_red=told.append)
     loaded = populate(args.clocks)
+    if args.ticket_clocks:
+        registry.register(TICKET_KIND, on_yellow=told.append, on_red=told.append)
+        loaded.update(populate_tickets(args.ticket_clocks))
     now = dt.datetime.combine(TODAY, dt.time(10), tzinfo=ZoneInfo(TZ))
     plan = explain(now)
     first = timed_scan(now, told)
