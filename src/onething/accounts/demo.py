@@ -83,7 +83,13 @@ def create_demo_accounts() -> list[str]:
         dept = _department(part, "430600")
         if dept:
             staff.append(
-                (username, f"{dept.short_name or dept.name}12345承办员", StaffRole.HOTLINE_HANDLER, {"department": dept}, False)
+                (
+                    username,
+                    f"{dept.short_name or dept.name}12345承办员",
+                    StaffRole.HOTLINE_HANDLER,
+                    {"department": dept},
+                    False,
+                )
             )
     for username, part in [
         ("shenpi_weijian", "卫生健康"),

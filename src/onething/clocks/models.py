@@ -45,7 +45,8 @@ AUDIENCE_HELP = "由所属应用解释的对象代码，以空格分隔，例如
 
 #: policy codes are dotted (``hotline.finish.complaint``, ``ratings.rectify``): a slug would refuse them
 POLICY_CODE = RegexValidator(
-    r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$", "编码只能由小写字母、数字、下划线、连字符和点组成，例如 hotline.finish.complaint"
+    r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$",
+    "编码只能由小写字母、数字、下划线、连字符和点组成，例如 hotline.finish.complaint",
 )
 
 

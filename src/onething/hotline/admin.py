@@ -21,7 +21,16 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnly):
-    list_display = ["number", "category", "status", "region", "assigned", "finish_due", "warning", "received_at"]
+    list_display = [
+        "number",
+        "category",
+        "status",
+        "region",
+        "assigned",
+        "finish_due",
+        "warning",
+        "received_at",
+    ]
     list_filter = ["status", "category", "channel", "warning"]
     search_fields = ["number"]
     exclude = ["caller_phone", "lookup_hash"]
