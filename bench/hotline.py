@@ -10,7 +10,11 @@ bench). Afterwards it checks in the database that the tickets written equal the 
 (plus at most one per connection: wrk drops the responses in flight when its time is up) and
 that every ticket has its two running clocks (dispatch, finish). ``--compare-cases`` also runs
 ``bench/intake_throughput.py --skip-baseline`` with the same server and load, side by side,
-and reports the ratio tickets/s ÷ applications/s. Prints a JSON summary.
+and reports the ratio tickets/s ÷ applications/s. ``--scan`` then runs the clock scan once
+over the tickets just filed, at a moment when every one's ``dispatch`` clock has gone red,
+with the hotline's real callbacks (``deadlines._warn``: lock the ticket, write its card, tell
+the centre's operators through the outbox) and reports seconds per ticket crossing. Prints a
+JSON summary.
 """
 
 from __future__ import annotations
@@ -112,6 +116,35 @@ def check(dsn: str) -> dict:
     return {"tickets_in_db": tickets, "clocks_in_db": clocks, "tickets_without_both_clocks": wrong}
 
 
+SCAN = """
+import datetime as dt, json, time
+from django.db.models import Max
+from onething.clocks import scan
+from onething.hotline.models import Card, Ticket
+from onething.notifications.models import Notification, OutboxMessage
+now = Ticket.objects.aggregate(m=Max("received_at"))["m"] + dt.timedelta(hours=2)
+before = (Card.objects.count(), Notification.objects.count(), OutboxMessage.objects.count())
+t0 = time.perf_counter()
+result = scan.scan(now)
+seconds = time.perf_counter() - t0
+cards = Card.objects.count() - before[0]
+print(json.dumps({
+    "candidates": result.candidates,
+    "seconds": round(seconds, 2),
+    "cards_written": cards,
+    "ms_per_card": round(seconds / max(cards, 1) * 1000, 2),
+    "notifications": Notification.objects.count() - before[1],
+    "outbox_messages": OutboxMessage.objects.count() - before[2],
+}))
+"""
+
+
+def scan_with_callbacks(env) -> dict:
+    """One scan over the filed tickets with the real callbacks, in a process of its own."""
+    out = liveserver.manage({**env, "ONETHING_AFTER_COMMIT": "inline"}, "shell", "-c", SCAN)
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def cases(args) -> dict:
     """The case intake bench with the same server and load (its HTTP figure only)."""
     out = subprocess.run(
@@ -142,6 +175,7 @@ def main() -> None:
     parser.add_argument("--clients", default="8,32", help="concurrency levels, comma-separated")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--compare-cases", action="store_true")
+    parser.add_argument("--scan", action="store_true", help="then one clock scan with the real callbacks")
     args = parser.parse_args()
     args.levels = [int(x) for x in args.clients.split(",")]
 
@@ -196,6 +230,8 @@ def main() -> None:
         and all(set(r["statuses"]) == {"201"} and not r["errors"] for r in runs),
         "machine": machine(),
     }
+    if args.scan:
+        result["scan_with_callbacks"] = scan_with_callbacks(env)
     if args.compare_cases:
         result["cases_intake"] = cases(args)
         best = max(runs, key=lambda r: r["clients"])
