@@ -154,6 +154,15 @@ def clocks_of(owner: Owner) -> list[Clock]:
     return list(Clock.objects.filter(owner_kind=kind, owner_id=owner_id).order_by("id"))
 
 
+def clocks_of_many(kind: str, owner_ids) -> dict[str, list[Clock]]:
+    """The clocks of many owners of one kind in one read (a scan callback's batch), by owner id."""
+    found: dict[str, list[Clock]] = {}
+    ids = [str(i) for i in owner_ids]
+    for clock in Clock.objects.filter(owner_kind=kind, owner_id__in=ids).order_by("id"):
+        found.setdefault(clock.owner_id, []).append(clock)
+    return found
+
+
 def classify(clock: Clock, now: dt.datetime) -> str:
     """The level a clock deserves at ``now``; a paused or stopped clock keeps its last one."""
     if not clock.running:

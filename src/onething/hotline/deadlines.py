@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 
 from onething.accounts.models import User
@@ -108,10 +107,10 @@ def group_finish(primary: Ticket, members: list[Ticket], at: dt.datetime) -> Non
         stop(primary, rules.MERGED, at)
 
 
-def project(ticket: Ticket) -> None:
+def project(ticket: Ticket, known: list[Clock] | None = None) -> None:
     """Copy the running clocks' due moments and the highest warning onto the row (the caller
     saves it); the 办结时限 stays once the finish clock has stopped."""
-    found = {c.name: c for c in clocks.clocks_of(owner(ticket))}
+    found = {c.name: c for c in (known if known is not None else clocks.clocks_of(owner(ticket)))}
 
     def running(name):
         clock = found.get(name)
@@ -143,62 +142,100 @@ def _holder(ticket: Ticket, name: str) -> str | None:
     return None
 
 
-def _crossed(mark, level: str) -> dt.datetime:
+#: crossings handled per transaction by the scan's callback (one lock, one clock read, one
+#: card insert per batch)
+WARN_BATCH = 500
+
+
+def _crossed(mark, level: str, clock: Clock | None) -> dt.datetime:
     """When the clock turned ``level``: its due moment for red, its yellow moment for yellow
     (a scan that runs late dates the card by the crossing, not by the scan)."""
     if level == "red":
         return mark.due_at
-    clock = clocks.get((mark.owner_kind, mark.owner_id), mark.name)
     if clock is not None and clock.yellow_at is not None:
         return min(clock.yellow_at, timezone.now())
     return timezone.now()
 
 
 def _warn(marks, level: str) -> None:
+    for start in range(0, len(marks), WARN_BATCH):
+        _warn_batch(marks[start : start + WARN_BATCH], level)
+
+
+def _warn_batch(marks, level: str) -> None:
+    """Card and tell a batch of crossings: the tickets locked in key order, their clocks read
+    once, the warnings projected, one card per crossing (a crossing told twice writes none)."""
     label = "黄牌" if level == "yellow" else "红牌"
-    for mark in marks:
-        with transaction.atomic():
-            ticket = (
-                Ticket.objects.select_for_update(of=("self",))
-                .select_related("region")
-                .filter(pk=mark.owner_id)
-                .first()
-            )
+    ids = sorted({int(m.owner_id) for m in marks})
+    people_of: dict[tuple, list[int]] = {}
+
+    def people(key: tuple, queryset) -> list[int]:
+        if key not in people_of:
+            people_of[key] = list(queryset.values_list("pk", flat=True))
+        return people_of[key]
+
+    with transaction.atomic():
+        tickets = {
+            t.pk: t
+            for t in Ticket.objects.select_for_update(of=("self",))
+            .select_related("region")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        }
+        known = clocks.clocks_of_many(KIND, tickets)
+        told = set(
+            Card.objects.filter(ticket_id__in=ids, level=level).values_list("ticket_id", "clock", "due_at")
+        )
+        cards, messages, warnings = [], [], {}
+        for mark in marks:
+            ticket = tickets.get(int(mark.owner_id))
             if ticket is None or (ticket.status == Ticket.Status.MERGED and mark.name == rules.FINISH):
                 continue
-            project(ticket)
-            Ticket.objects.filter(pk=ticket.pk).update(warning=ticket.warning)
-            department = _holder(ticket, mark.name)
-            try:
-                with transaction.atomic():
-                    Card.objects.create(
-                        ticket=ticket,
-                        clock=mark.name,
-                        level=level,
-                        department_id=department,
-                        region_id=ticket.region_id,
-                        category=ticket.category,
-                        due_at=mark.due_at,
-                        at=_crossed(mark, level),
-                    )
-            except IntegrityError:  # the same crossing told twice
+            own = known.get(str(ticket.pk), [])
+            project(ticket, own)
+            warnings[ticket.pk] = ticket.warning
+            if (ticket.pk, mark.name, mark.due_at) in told:  # the same crossing told twice
                 continue
+            told.add((ticket.pk, mark.name, mark.due_at))
+            department = _holder(ticket, mark.name)
+            clock = next((c for c in own if c.name == mark.name), None)
+            cards.append(
+                Card(
+                    ticket=ticket,
+                    clock=mark.name,
+                    level=level,
+                    department_id=department,
+                    region_id=ticket.region_id,
+                    category=ticket.category,
+                    due_at=mark.due_at,
+                    at=_crossed(mark, level, clock),
+                )
+            )
             stage = rules.CLOCK_LABELS[mark.name]
             if mark.name == rules.DISPATCH:
                 when = timezone.localtime(mark.due_at).strftime("%Y-%m-%d %H:%M")
             else:
                 when = due_date(mark.due_at).isoformat()
-            title = f"12345工单 {ticket.number}{label}：{stage}时限 {when}"
-            people = (
-                (access.handlers(department) if department else access.operators(ticket.region))
-                if "owner" in mark.audience
-                else User.objects.none()
-            )
-            if level == "red" and "supervisor" in mark.audience:
-                people = User.objects.filter(
-                    Q(pk__in=people.values("pk")) | Q(pk__in=access.supervisors(ticket.region).values("pk"))
+            told_to: set[int] = set()
+            if "owner" in mark.audience:
+                told_to.update(
+                    people(("handlers", department), access.handlers(department))
+                    if department
+                    else people(("operators", ticket.region_id), access.operators(ticket.region))
                 )
-            notify_group(people, f"hotline.{level}", title, "", f"/hotline/tickets/{ticket.number}/")
+            if level == "red" and "supervisor" in mark.audience:
+                told_to.update(people(("supervisors", ticket.region_id), access.supervisors(ticket.region)))
+            title = f"12345工单 {ticket.number}{label}：{stage}时限 {when}"
+            messages.append((sorted(told_to), title, f"/hotline/tickets/{ticket.number}/"))
+        by_level: dict[str, list[int]] = {}
+        for pk, warning in warnings.items():
+            by_level.setdefault(warning, []).append(pk)
+        for warning, pks in by_level.items():
+            Ticket.objects.filter(pk__in=pks).update(warning=warning)
+        # a concurrent scan telling the same crossing: its card stands, this one is skipped
+        Card.objects.bulk_create(cards, ignore_conflicts=True)
+        for recipients, title, link in messages:
+            notify_group(User.objects.filter(pk__in=recipients), f"hotline.{level}", title, "", link)
 
 
 def register_clocks() -> None:
