@@ -14,6 +14,7 @@ Environment variables:
     ONETHING_ALLOWED_HOSTS  comma-separated host names
     ONETHING_PUBLIC_URL     absolute URL used in QR codes (default http://127.0.0.1:8000)
     ONETHING_LICENCE_KEY_DIR  private e-licence signing keys (default ``var/keys``)
+    ONETHING_NODE_KEY_DIR     this node's private 跨省通办 signing keys (default ``var/node-keys``)
     ONETHING_LICENCE_SIGNER   ``ed25519`` (default) or another registered signer plugin
 """
 
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "onething.cases",
     "onething.ratings",
     "onething.hotline",
+    "onething.federation",
     "onething.web",
 ]
 
@@ -284,6 +286,7 @@ ONETHING = {
     # (one ``<kid>.pem`` per key, mode 0600, never in the database; mount a secret volume here).
     "LICENCE_SIGNER": os.environ.get("ONETHING_LICENCE_SIGNER", "ed25519"),
     "LICENCE_KEY_DIR": os.environ.get("ONETHING_LICENCE_KEY_DIR", str(VAR_DIR / "keys")),
+    "NODE_KEY_DIR": os.environ.get("ONETHING_NODE_KEY_DIR", str(VAR_DIR / "node-keys")),
     # Bits per W3C Bitstring Status List (2^20: one list holds the statuses of ~500,000 licences
     # while staying half empty, so a random index is found at the first or second try).
     "LICENCE_STATUS_LIST_SIZE": int(os.environ.get("ONETHING_LICENCE_STATUS_LIST_SIZE", str(2**20))),
