@@ -365,6 +365,16 @@ def peek(token: str | bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     return header, claims
 
 
+class _Registry(jws.JWSRegistry):
+    """joserfc refuses a payload over 128,000 bytes by default (reported as a bad signature):
+    an envelope may be as large as :data:`MAX_TOKEN`."""
+
+    max_payload_length = MAX_TOKEN
+
+
+_REGISTRY = _Registry(algorithms=[ALG])
+
+
 def _sign(claims: Mapping[str, Any], private_pem: bytes, kid: str, typ: str) -> str:
     if not isinstance(kid, str) or not kid:
         raise _malformed("kid（密钥编号）不能为空。")
@@ -377,7 +387,7 @@ def _sign(claims: Mapping[str, Any], private_pem: bytes, kid: str, typ: str) -> 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=SecurityWarning)
         token = jws.serialize_compact(
-            {"alg": ALG, "kid": kid, "typ": typ}, _canonical(claims), key, algorithms=[ALG]
+            {"alg": ALG, "kid": kid, "typ": typ}, _canonical(claims), key, registry=_REGISTRY
         )
     if len(token) > MAX_TOKEN:
         raise _malformed("封装后的令牌超过 16 MiB 的上限。")
@@ -405,7 +415,7 @@ def _verify(token: str | bytes, keys: Mapping[str, Mapping[str, Any]], typ: str,
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=SecurityWarning)
-            verified = jws.deserialize_compact(_text_token(token), key, algorithms=[ALG])
+            verified = jws.deserialize_compact(_text_token(token), key, registry=_REGISTRY)
     except (JoseError, ValueError, TypeError):
         raise EnvelopeRefused(BAD_SIGNATURE, f"{what}的签名验证失败，内容可能被篡改。") from None
     return _json_object(verified.payload, "令牌内容")

@@ -94,6 +94,15 @@ def test_the_header_is_the_documented_one_and_plain_joserfc_verifies_it():
     assert json.loads(verified.payload) == claims
 
 
+def test_an_envelope_of_several_mib_opens():
+    """joserfc's own payload limit (128,000 bytes) is raised to MAX_TOKEN: a large forward
+    is not refused as a bad signature."""
+    sent = envelope(payload={"materials": "x" * (3 * 1024 * 1024)})
+    token = seal(sent, HUNAN_PEM, HUNAN_KID)
+    assert 4 * 1024 * 1024 < len(token) < MAX_TOKEN
+    assert open_envelope(token, HUNAN_KEYS) == sent
+
+
 def test_sealing_and_opening_leak_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
