@@ -79,6 +79,7 @@ BACKEND_SENSITIVE = {
     "src/onething/ratings/tests/test_projection.py": "the rates' projection is written by raw SQL (INSERT … ON CONFLICT DO UPDATE) on both engines",
     "src/onething/hotline/tests/test_merge_concurrency.py": "two operators merging one ticket at once: row locks on PostgreSQL (skipped on SQLite)",
     "src/onething/hotline/tests/test_recurrences.py": "filings at the same instant open one recurrence: a partial unique index and savepoints on PostgreSQL",
+    "src/onething/federation/tests/test_inbox_concurrency.py": "one envelope delivered twice at once: the sequence row lock and the unique index's wait on PostgreSQL (skipped on SQLite)",
 }
 #: The embedded mode itself: a real server on its own SQLite file, whatever the pass's database —
 #: SQLite pass only (on PostgreSQL it would repeat the same run).

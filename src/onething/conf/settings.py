@@ -15,6 +15,8 @@ Environment variables:
     ONETHING_PUBLIC_URL     absolute URL used in QR codes (default http://127.0.0.1:8000)
     ONETHING_LICENCE_KEY_DIR  private e-licence signing keys (default ``var/keys``)
     ONETHING_NODE_KEY_DIR     this node's private 跨省通办 signing keys (default ``var/node-keys``)
+    ONETHING_FEDERATION_TIMEOUT        seconds the relay waits for a peer's answer (default 10)
+    ONETHING_FEDERATION_CLAIM_TIMEOUT  seconds before an unconfirmed relay claim is re-sent (default 300)
     ONETHING_LICENCE_SIGNER   ``ed25519`` (default) or another registered signer plugin
 """
 
@@ -287,6 +289,10 @@ ONETHING = {
     "LICENCE_SIGNER": os.environ.get("ONETHING_LICENCE_SIGNER", "ed25519"),
     "LICENCE_KEY_DIR": os.environ.get("ONETHING_LICENCE_KEY_DIR", str(VAR_DIR / "keys")),
     "NODE_KEY_DIR": os.environ.get("ONETHING_NODE_KEY_DIR", str(VAR_DIR / "node-keys")),
+    # 跨省通办 relay (federation.relay): seconds to wait for a peer's answer to one envelope, and how
+    # long a claim may stay unconfirmed before the envelope is posted again.
+    "FEDERATION_TIMEOUT": float(os.environ.get("ONETHING_FEDERATION_TIMEOUT", "10")),
+    "FEDERATION_CLAIM_TIMEOUT": float(os.environ.get("ONETHING_FEDERATION_CLAIM_TIMEOUT", "300")),
     # Bits per W3C Bitstring Status List (2^20: one list holds the statuses of ~500,000 licences
     # while staying half empty, so a random index is found at the first or second try).
     "LICENCE_STATUS_LIST_SIZE": int(os.environ.get("ONETHING_LICENCE_STATUS_LIST_SIZE", str(2**20))),

@@ -40,6 +40,7 @@ urlpatterns = [
     path("ratings/", include(("onething.ratings.urls", "ratings"))),
     path("hotline/", include(("onething.hotline.urls", "hotline"))),
     path("open311/v2/", include(("onething.hotline.open311.urls", "open311"))),
+    path("federation/v1/", include(("onething.federation.urls", "federation"))),
     path("me/notifications/", include("onething.notifications.urls")),
     path("documents/", include("onething.documents.urls")),
     path("", include("onething.web.urls")),

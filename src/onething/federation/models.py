@@ -123,3 +123,136 @@ class PeerKey(models.Model):
 
     def valid_at(self, now: dt.datetime) -> bool:
         return _valid(self.valid_until, now)
+
+
+# ------------------------------------------------------------------------------ messages
+
+
+class Outbound(models.Model):
+    """A sealed envelope to a peer (the federation outbox): written in the same transaction as
+    the local change it tells, delivered by the relay with retries and backoff and no expiry,
+    done when the peer's signed receipt comes back."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        RETRYING = "retrying", "重试中"
+        SENDING = "sending", "发送中"
+        DELIVERED = "delivered", "已送达"
+
+    message_id = models.UUIDField("报文编号", unique=True)
+    recipient = models.CharField("接收节点", max_length=6)
+    route = models.CharField("发往", max_length=6, help_text="直接发往的节点：接收节点，或中转的枢纽节点")
+    case = models.CharField("所属办件", max_length=64, blank=True)
+    seq = models.PositiveIntegerField("办件内序号")
+    kind = models.CharField("报文类型", max_length=64)
+    token = models.TextField("签名报文")
+    digest = models.CharField("报文摘要", max_length=64)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField("发送次数", default=0)
+    next_attempt_at = models.DateTimeField("下次发送时间", default=timezone.now)
+    claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
+    last_error = models.CharField("最近错误", max_length=500, blank=True)
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    receipt = models.TextField("对方签名回执", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "发出的报文"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "case", "seq"],
+                condition=~models.Q(case=""),
+                name="federation_outbound_case_seq",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="federation_outbound_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient} {self.case}#{self.seq}"
+
+
+class Inbound(models.Model):
+    """An envelope heard from a trusted peer (the federation inbox): (sender, message id) is
+    unique, so a second delivery finds the first and is answered with its receipt. ``held``:
+    a later message of a case waiting for an earlier one; ``applied``: its effect committed
+    with this row."""
+
+    class Status(models.TextChoices):
+        HELD = "held", "待前序报文"
+        APPLIED = "applied", "已处理"
+        REFUSED = "refused", "已拒收"
+
+    sender = models.CharField("发送节点", max_length=6)
+    message_id = models.UUIDField("报文编号")
+    case = models.CharField("所属办件", max_length=64, blank=True)
+    seq = models.PositiveIntegerField("办件内序号")
+    kind = models.CharField("报文类型", max_length=64)
+    token = models.TextField("签名报文")
+    digest = models.CharField("报文摘要", max_length=64)
+    status = models.CharField("状态", max_length=10, choices=Status.choices)
+    reason = models.CharField("说明", max_length=500, blank=True)
+    received_at = models.DateTimeField("收到时间", default=timezone.now)
+    applied_at = models.DateTimeField("处理时间", null=True, blank=True)
+    receipt = models.TextField("本节点签名回执", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "收到的报文"
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "message_id"], name="federation_inbound_once"),
+            # one live (held or applied) message per place in a case; refused ones (a replayed
+            # sequence number under a new message id) are kept beside it for their receipts
+            models.UniqueConstraint(
+                fields=["sender", "case", "seq"],
+                condition=~models.Q(case="") & ~models.Q(status="refused"),
+                name="federation_inbound_case_seq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ← {self.sender} {self.case}#{self.seq}"
+
+
+class Sequence(models.Model):
+    """Per peer and case: the last sequence number sent (``out``) or applied (``in``)."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", "发出"
+        IN = "in", "收到"
+
+    peer = models.CharField("对方节点", max_length=6)
+    case = models.CharField("所属办件", max_length=64)
+    direction = models.CharField("方向", max_length=3, choices=Direction.choices)
+    last = models.PositiveIntegerField("最后序号", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报文序号"
+        constraints = [
+            models.UniqueConstraint(fields=["peer", "case", "direction"], name="federation_sequence_once")
+        ]
+
+
+class LogEntry(models.Model):
+    """The message log: every envelope and receipt sent or heard (and every refusal), each
+    linked to the one before by a hash chain, exported for offline verification."""
+
+    class Event(models.TextChoices):
+        SENT = "sent", "发出报文"
+        RECEIVED = "received", "收到报文"
+        RECEIPT_SENT = "receipt_sent", "发出回执"
+        RECEIPT_RECEIVED = "receipt_received", "收到回执"
+        REFUSED = "refused", "拒收"
+        RELAYED = "relayed", "中转"
+
+    event = models.CharField("事件", max_length=20, choices=Event.choices)
+    peer = models.CharField("对方节点", max_length=6, blank=True)
+    message_id = models.CharField("报文编号", max_length=36, blank=True)
+    digest = models.CharField("摘要", max_length=64)
+    token = models.TextField("报文或回执")
+    reason = models.CharField("说明", max_length=500, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+    previous_hash = models.CharField("前一条哈希", max_length=64)
+    hash = models.CharField("本条哈希", max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报文日志"
+        indexes = [models.Index(fields=["message_id"], name="federation_log_message")]
