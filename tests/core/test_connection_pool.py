@@ -45,9 +45,9 @@ def _sql(statement: str, *params):
 def _get(url: str, results: Counter, start: threading.Barrier) -> None:
     start.wait()
     try:
-        # generous: the dev server's listen backlog is 10, so under CPU contention (another
-        # test on the other worker) part of a 150-request burst waits for SYN retransmits
-        # (1, 3, 7 … 63 s); that is the client queueing, not the pool this test is about
+        # generous: under CPU contention (another test on the other worker) the server
+        # accepts slowly; its listen backlog (core's runserver: 1024, Django's own is 10)
+        # keeps a 150-request burst queued instead of dropping SYNs for minutes
         with urllib.request.urlopen(url, timeout=180) as response:
             results[response.status] += 1
     except urllib.error.HTTPError as exc:

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # before staticfiles: its runserver (a listen backlog for bursts) replaces staticfiles' one
+    "onething.core",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
