@@ -1,8 +1,24 @@
-"""What every app's pages share: how a refused action is reported."""
+"""What every app's pages share: how a refused action is reported, and a row id read from a
+URL or a form."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import Http404
+
+#: the largest primary key a bigint column holds
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(value, maximum: int = MAX_ROW_ID) -> int:
+    """A row id from the URL or a form, or a 404 (never a database error)."""
+    try:
+        pk = int(str(value))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < pk <= maximum:
+        raise Http404
+    return pk
 
 
 def refused(request, exc: Exception, about: str = "") -> None:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from onething.audit.log import history as audit_history
 from onething.catalog.models import Item
 from onething.core.errors import Refused, status_of
+from onething.core.pages import row_id
 from onething.directory.models import Department
 from onething.kernel.errors import Invalid, NotFound
 from onething.sharing import access, calllog, disputes, gateway
@@ -47,17 +48,6 @@ METERING_DAYS = 30
 
 def _error(exc) -> SimpleNamespace:
     return SimpleNamespace(message=exc.message, field=getattr(exc, "field", None) or "")
-
-
-def _row_id(value) -> int:
-    """A row id from the URL or a form, or a 404 (never a database error)."""
-    try:
-        pk = int(str(value))
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < pk < 2**63:
-        raise Http404
-    return pk
 
 
 def _staff_only(user) -> None:
@@ -333,7 +323,7 @@ def _request_page(request, found: Request, *, error=None, error_action="", answe
 
 def _visible_request(user, request_id) -> Request:
     try:
-        return sharing_requests.get_visible(user, _row_id(request_id))
+        return sharing_requests.get_visible(user, row_id(request_id))
     except Refused:
         raise Http404 from None
 
@@ -392,7 +382,7 @@ def query(request, request_id: int):
 @require_GET
 def calls(request, request_id: int):
     """调用记录 of an approval (its provider's admins and the data authority)."""
-    pk = _row_id(request_id)
+    pk = row_id(request_id)
     try:
         rows = gateway.calls_of(request.user, pk)
     except Refused:
@@ -456,7 +446,7 @@ def my_data(request):
 def _my_call(user, call_id) -> Call:
     """A call about me (or my enterprise), else 404."""
     keys = {calllog.subject_key(s): s for s in disputes.subjects_of(user)}
-    found = Call.objects.filter(pk=_row_id(call_id), outcome=Call.Outcome.ALLOWED).first()
+    found = Call.objects.filter(pk=row_id(call_id), outcome=Call.Outcome.ALLOWED).first()
     if found is None or found.subject_key not in keys:
         raise Http404
     found.subject_number = keys[found.subject_key]
@@ -490,7 +480,7 @@ def raise_dispute(request):
 
 
 def _visible_dispute(user, dispute_id) -> Dispute:
-    found = disputes.visible_disputes(user).filter(pk=_row_id(dispute_id)).first()
+    found = disputes.visible_disputes(user).filter(pk=row_id(dispute_id)).first()
     if found is None:
         raise Http404
     return found

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from onething.accounts.models import StaffRole
 from onething.core.errors import Refused
-from onething.core.pages import refused
+from onething.core.pages import refused, row_id
 from onething.hotline import ledger, recurrences, rules
 from onething.hotline.machines import HANDLER
 from onething.hotline.models import Recurrence
@@ -159,16 +159,6 @@ def cards_xlsx(request):
 # ------------------------------------------------------------------------------ recurrences
 
 
-def _row_id(value) -> int:
-    try:
-        pk = int(str(value))
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < pk < 2**63:
-        raise Http404
-    return pk
-
-
 def _may_see_recurrences(user) -> bool:
     """Staff with a ledger scope, and the halls' managers (who own hall recurrences)."""
     if ledger.scope_of(user):
@@ -218,7 +208,7 @@ def recurrence_detail(request, recurrence_id):
     found = (
         recurrences.visible(request.user)
         .select_related("department", "hall", "region", "fixed_by")
-        .filter(pk=_row_id(recurrence_id))
+        .filter(pk=row_id(recurrence_id))
         .first()
     )
     if found is None:

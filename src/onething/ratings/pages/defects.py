@@ -18,21 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from onething.accounts.masking import mask_text
 from onething.accounts.models import StaffRole
 from onething.core.errors import Refused
+from onething.core.pages import row_id
 from onething.ratings import access, defects, rules
 from onething.ratings.machines import UNIT
 from onething.ratings.models import Defect
 
 WARNINGS = {"red": ("badge-danger", "红灯：已超期"), "yellow": ("badge-warn", "黄灯：临近期限")}
-
-
-def _row_id(value) -> int:
-    try:
-        pk = int(str(value))
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < pk < 2**63:
-        raise Http404
-    return pk
 
 
 def _may_see_defects(user) -> bool:
@@ -73,7 +64,7 @@ def _visible(request, defect_id) -> Defect:
     found = (
         access.visible_defects(request.user)
         .select_related("department", "region", "fixed_by")
-        .filter(pk=_row_id(defect_id))
+        .filter(pk=row_id(defect_id))
         .first()
     )
     if found is None:

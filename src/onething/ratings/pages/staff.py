@@ -25,7 +25,7 @@ from onething.accounts.masking import text_for
 from onething.audit.log import history as audit_history
 from onething.core import text
 from onething.core.errors import Refused, status_of
-from onething.core.pages import refused
+from onething.core.pages import refused, row_id
 from onething.ratings import access, appeals, rectifications, rules
 from onething.ratings.machines import APPEAL, RECTIFICATION, REVIEWER
 from onething.ratings.models import Appeal, Rating, Rectification
@@ -56,14 +56,7 @@ LIST_LIMIT = 200
 
 
 def _row_id(value) -> int:
-    """A row id from the URL, or a 404 (never a database error)."""
-    try:
-        pk = int(str(value))
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < pk < 2**62:
-        raise Http404
-    return pk
+    return row_id(value, maximum=2**62 - 1)
 
 
 def _error(exc) -> SimpleNamespace:
