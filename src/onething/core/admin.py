@@ -3,12 +3,9 @@
 from django.contrib import admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records that are evidence (audit log, published versions): listed and shown, never
-    added, changed or deleted through the admin."""
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+class NoWritesAdmin(admin.ModelAdmin):
+    """Rows whose lifecycle runs elsewhere (the engine, a command): viewed in the admin, never
+    added, changed or deleted there."""
 
     def has_add_permission(self, request):
         return False
@@ -18,3 +15,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoWritesAdmin):
+    """Records that are evidence (audit log, published versions): every field shown, none
+    writable."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]

@@ -3,18 +3,8 @@
 
 from django.contrib import admin
 
+from onething.core.admin import NoWritesAdmin
 from onething.federation.models import Node, NodeKey, Peer, PeerKey
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PeerKeyInline(admin.TabularInline):
@@ -34,18 +24,18 @@ class PeerKeyInline(admin.TabularInline):
 
 
 @admin.register(Node)
-class NodeAdmin(ReadOnly):
+class NodeAdmin(NoWritesAdmin):
     list_display = ["code", "name", "url", "hub", "created_at"]
 
 
 @admin.register(NodeKey)
-class NodeKeyAdmin(ReadOnly):
+class NodeKeyAdmin(NoWritesAdmin):
     list_display = ["kid", "current", "created_at", "valid_until"]
     list_filter = ["current"]
 
 
 @admin.register(Peer)
-class PeerAdmin(ReadOnly):
+class PeerAdmin(NoWritesAdmin):
     list_display = ["code", "name", "url", "hub", "via", "trusted_at", "updated_at"]
     list_filter = ["hub"]
     search_fields = ["code", "name"]
@@ -53,7 +43,7 @@ class PeerAdmin(ReadOnly):
 
 
 @admin.register(PeerKey)
-class PeerKeyAdmin(ReadOnly):
+class PeerKeyAdmin(NoWritesAdmin):
     list_display = ["peer", "kid", "current", "valid_until"]
     list_filter = ["current"]
     search_fields = ["kid", "peer__code"]

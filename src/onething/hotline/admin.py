@@ -5,22 +5,12 @@ the engine)."""
 
 from django.contrib import admin
 
+from onething.core.admin import NoWritesAdmin
 from onething.hotline.models import Article, Card, Extension, Open311Client, Recurrence, Ticket
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Ticket)
-class TicketAdmin(ReadOnly):
+class TicketAdmin(NoWritesAdmin):
     list_display = [
         "number",
         "category",
@@ -37,18 +27,18 @@ class TicketAdmin(ReadOnly):
 
 
 @admin.register(Extension)
-class ExtensionAdmin(ReadOnly):
+class ExtensionAdmin(NoWritesAdmin):
     list_display = ["ticket", "department", "days", "status", "requested_at", "decided_at"]
 
 
 @admin.register(Card)
-class CardAdmin(ReadOnly):
+class CardAdmin(NoWritesAdmin):
     list_display = ["ticket", "clock", "level", "department", "region", "at"]
     list_filter = ["level", "clock"]
 
 
 @admin.register(Recurrence)
-class RecurrenceAdmin(ReadOnly):
+class RecurrenceAdmin(NoWritesAdmin):
     list_display = ["name", "subject", "count", "status", "opened_at", "due_date", "fixed_at"]
 
 

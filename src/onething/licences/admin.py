@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from onething.core.admin import NoWritesAdmin
 from onething.licences.models import Consent, Licence, LicenceType, LicenceUse, SigningKey, TrustedIssuer
 
 
@@ -27,19 +28,8 @@ class TrustedIssuerAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Licence)
-class LicenceAdmin(ReadOnly):
+class LicenceAdmin(NoWritesAdmin):
     list_display = ("name", "number", "holder_name", "issuer", "issued_on", "status")
     list_filter = ("status", "type")
     search_fields = ("identifier", "number", "holder_name")
@@ -47,15 +37,15 @@ class LicenceAdmin(ReadOnly):
 
 
 @admin.register(SigningKey)
-class SigningKeyAdmin(ReadOnly):
+class SigningKeyAdmin(NoWritesAdmin):
     list_display = ("kid", "signer", "active", "created_at", "retired_at")
 
 
 @admin.register(Consent)
-class ConsentAdmin(ReadOnly):
+class ConsentAdmin(NoWritesAdmin):
     list_display = ("type", "scope_name", "purpose", "valid_until", "status")
 
 
 @admin.register(LicenceUse)
-class LicenceUseAdmin(ReadOnly):
+class LicenceUseAdmin(NoWritesAdmin):
     list_display = ("licence", "department", "purpose", "allowed", "at")

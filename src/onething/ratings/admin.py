@@ -3,6 +3,7 @@ and defects are read here and worked on the staff pages (their lifecycles run on
 
 from django.contrib import admin
 
+from onething.core.admin import NoWritesAdmin
 from onething.ratings.models import Appeal, Defect, Rating, RatingPolicy, Rectification
 
 
@@ -17,35 +18,24 @@ class RatingPolicyAdmin(admin.ModelAdmin):
     ]
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Rating)
-class RatingAdmin(ReadOnly):
+class RatingAdmin(NoWritesAdmin):
     list_display = ["pk", "service_name", "channel", "score", "source", "excluded", "created_at"]
     list_filter = ["channel", "score", "source", "excluded"]
     exclude = ["rater_phone"]
 
 
 @admin.register(Rectification)
-class RectificationAdmin(ReadOnly):
+class RectificationAdmin(NoWritesAdmin):
     list_display = ["pk", "status", "department", "hall", "stage", "due_date", "warning"]
     list_filter = ["status", "warning"]
 
 
 @admin.register(Appeal)
-class AppealAdmin(ReadOnly):
+class AppealAdmin(NoWritesAdmin):
     list_display = ["pk", "rating", "ground", "status", "filed_at", "decided_at"]
 
 
 @admin.register(Defect)
-class DefectAdmin(ReadOnly):
+class DefectAdmin(NoWritesAdmin):
     list_display = ["pk", "item_name", "reason", "status", "count", "opened_at", "fixed_at"]
