@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
 logger = logging.getLogger("onething.background")
 
@@ -139,3 +139,14 @@ def after_commit(job: Callable[[], object], key: str | None = None, every: float
         job()
     else:
         worker.submit(job, key, every)
+
+
+def on_commit_once(func: Callable[[], None], using) -> None:
+    """Queue ``func`` after the commit of ``using``'s transaction, once per transaction: not
+    again if it is queued at this level or an outer one (a rolled-back savepoint drops its
+    callback together with the rows it was for)."""
+    savepoints = set(using.savepoint_ids)
+    for sids, queued, *_ in using.run_on_commit:
+        if queued is func and set(sids) <= savepoints:
+            return
+    transaction.on_commit(func, using=using.alias)

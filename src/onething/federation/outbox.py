@@ -35,7 +35,7 @@ from typing import Any
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from onething.core.background import after_commit
+from onething.core.background import after_commit, on_commit_once
 from onething.federation import keys, log, nodes
 from onething.federation.models import Node, Outbound, Peer, Sequence
 from onething.kernel import envelope
@@ -62,16 +62,6 @@ def _kick() -> None:
     """After a commit that wrote outbox rows: have the relay deliver them soon (coalesced per
     process)."""
     after_commit(_enqueue_relay, key="federation.outbox", every=KICK_INTERVAL)
-
-
-def _kick_after_commit(connection) -> None:
-    """One kick per transaction: not again if one is queued at this level or an outer one (a
-    rolled-back savepoint drops its callback together with its rows)."""
-    savepoints = set(connection.savepoint_ids)
-    for sids, func, *_ in connection.run_on_commit:
-        if func is _kick and set(sids) <= savepoints:
-            return
-    transaction.on_commit(_kick, using=connection.alias)
 
 
 def _peer(recipient: Any) -> Peer:
@@ -158,5 +148,5 @@ def send(
         log.append("sent", peer=recipient, message_id=message.message_id, token=token, at=now)
     # at the caller's level, not in the released savepoint: so the next send of this
     # transaction finds the kick queued (on its own it runs now: the send has committed)
-    _kick_after_commit(connection)
+    on_commit_once(_kick, connection)
     return row

@@ -30,7 +30,7 @@ from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from onething.core.background import after_commit
+from onething.core.background import after_commit, on_commit_once
 from onething.core.rows import insert_rows
 from onething.kernel.codes import mask_personal_numbers_in_text
 from onething.notifications import routing
@@ -57,16 +57,6 @@ def kick() -> None:
     """After a commit that wrote outbox rows: have them delivered soon (coalesced per process;
     the minute sweep delivers them anyway if this is lost to a crash)."""
     after_commit(_enqueue_delivery, key="notifications.outbox", every=DELIVERY_INTERVAL)
-
-
-def _kick_after_commit(connection) -> None:
-    """One ``kick`` per transaction: not again if one is queued at this level or an outer one
-    (a rolled-back savepoint drops its callback, and so its rows' kick, together)."""
-    savepoints = set(connection.savepoint_ids)
-    for sids, func, *_ in connection.run_on_commit:
-        if func is kick and set(sids) <= savepoints:
-            return
-    transaction.on_commit(kick, using=connection.alias)
 
 
 def _own_transaction(connection):
@@ -107,7 +97,7 @@ def notify(user, event: str, title: str, body: str = "", link: str = "") -> None
     with _own_transaction(connection):
         insert_rows([note], keys=False)
         insert_rows(outbox, keys=False)
-        _kick_after_commit(connection)
+        on_commit_once(kick, connection)
 
 
 def _insert_for_people(model, people, values: dict[str, Any]) -> int:
@@ -166,4 +156,4 @@ def notify_group(people, event: str, title: str, body: str = "", link: str = "",
                 },
             )
         if queued:
-            _kick_after_commit(connection)
+            on_commit_once(kick, connection)
