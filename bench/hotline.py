@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -34,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import psycopg
 
 from _common import machine
-from intake_throughput import PG, cpu_seconds
+from intake_throughput import PG, cpu_seconds, wrk_load
 from onething.cases.tests import liveserver
 
 DB = "bench_hotline"
@@ -62,43 +61,10 @@ def prepare(env) -> str:
 
 
 def wrk(port: int, token: str, payload: bytes, clients: int, seconds: float, workdir: Path) -> dict:
-    body_file = workdir / "ticket.json"
-    body_file.write_bytes(payload)
-    script = Path(__file__).with_name("intake_wrk.lua")
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{clients}",
-            f"-d{int(seconds)}s",
-            "--timeout",
-            "60s",
-            "-s",
-            str(script),
-            f"http://127.0.0.1:{port}{PATH}",
-            "--",
-            str(body_file),
-            token,
-            uuid.uuid4().hex,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    data = json.loads(
-        next(x for x in out.splitlines() if x.startswith("WRK-JSON ")).removeprefix("WRK-JSON ")
-    )
-    ok = data["statuses"].get("201", 0)
-    return {
-        "clients": clients,
-        "tickets": ok,
-        "statuses": data["statuses"],
-        "errors": data["errors"],
-        "seconds": round(data["seconds"], 2),
-        "per_second": round(ok / data["seconds"], 1),
-        "p50_ms": round(data["p50_us"] / 1000, 1),
-        "p99_ms": round(data["p99_us"] / 1000, 1),
-    }
+    """One level of load (``intake_throughput.wrk_load`` on the ticket endpoint)."""
+    run = wrk_load(port, token, payload, clients, seconds, workdir, path=PATH)
+    del run["load"]
+    return {"clients": clients, "tickets": run.pop("applications"), **run}
 
 
 def check(dsn: str) -> dict:

@@ -153,9 +153,18 @@ def cpu_seconds(server_group: int) -> dict[str, float]:
     return used
 
 
-def wrk_load(port: int, token: str, payload: bytes, clients: int, seconds: float, workdir: Path) -> dict:
+def wrk_load(
+    port: int,
+    token: str,
+    payload: bytes,
+    clients: int,
+    seconds: float,
+    workdir: Path,
+    path: str = "/api/v1/applications",
+) -> dict:
     """The same load from ``wrk`` (C, epoll): the load generator then costs the shared 2 cores
-    almost nothing, so the figure is the server's, not the Python client's."""
+    almost nothing, so the figure is the server's, not the Python client's. ``path``: the
+    endpoint POSTed to (``bench/hotline.py`` files 12345 tickets with it)."""
     body_file = workdir / "body.json"
     body_file.write_bytes(payload)
     script = Path(__file__).with_name("intake_wrk.lua")
@@ -169,7 +178,7 @@ def wrk_load(port: int, token: str, payload: bytes, clients: int, seconds: float
             "60s",
             "-s",
             str(script),
-            f"http://127.0.0.1:{port}/api/v1/applications",
+            f"http://127.0.0.1:{port}{path}",
             "--",
             str(body_file),
             token,

@@ -245,11 +245,6 @@ def _dues(ticket: Ticket) -> dict:
     }
 
 
-def finish_date(ticket: Ticket) -> dt.date | None:
-    """The 办结时限 (``deadlines.project`` keeps it on the row once the ticket is done)."""
-    return ticket.finish_due
-
-
 def _owner(user, ticket: Ticket) -> bool:
     return bool(ticket.caller_id) and ticket.caller_id == getattr(user, "pk", None)
 
@@ -422,7 +417,7 @@ def follow(request: HttpRequest, number: str | None = None, code: str | None = N
         "category": ticket.category,
         "category_name": ticket.get_category_display(),
         "received_date": _iso(ticket.received_at.astimezone(SHANGHAI).date()),
-        "finish_date": _iso(finish_date(ticket)),
+        "finish_date": _iso(ticket.finish_due),
         "finished_date": _iso(ticket.finished_at.astimezone(SHANGHAI).date()) if ticket.finished_at else None,
         "reply": mask_text(ticket.reply) if done else None,
         "can_rate": "rate" in TICKET.allowed(ticket.status, {CALLER}, context),

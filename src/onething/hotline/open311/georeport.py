@@ -28,7 +28,6 @@ from onething.core import text
 from onething.core.errors import ApiError, status_of
 from onething.directory.models import Region
 from onething.hotline import intake, rules
-from onething.hotline.api.tickets import finish_date
 from onething.hotline.machines import SYSTEM, TICKET
 from onething.hotline.models import Open311Client, Ticket
 from onething.kernel.errors import DomainError
@@ -134,7 +133,7 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def expected(ticket: Ticket, hours_cache: dict) -> str | None:
     """End of office hours (the region's last period, e.g. 17:30) on the 办结时限."""
-    day = finish_date(ticket)
+    day = ticket.finish_due
     if day is None:
         return None
     if ticket.region_id not in hours_cache:
@@ -148,7 +147,7 @@ def status_of_ticket(ticket: Ticket) -> str:
 
 
 def notice(ticket: Ticket) -> str:
-    due = finish_date(ticket)
+    due = ticket.finish_due
     if ticket.status in CLOSED_STATES:
         return "已办结"
     return f"12345已受理，将于 {due} 前办结" if due else "12345已受理"
